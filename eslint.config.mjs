@@ -1,0 +1,45 @@
+import nx from '@nx/eslint-plugin';
+
+/** Tags and the dependency rules of docs/architecture.md, enforced on every project. */
+const depConstraints = [
+  { sourceTag: 'scope:sdk', onlyDependOnLibsWithTags: [], bannedExternalImports: ['amqplib', '@opentelemetry/sdk-*', '@opentelemetry/exporter-*'] },
+  { sourceTag: 'scope:amqp', onlyDependOnLibsWithTags: ['scope:sdk'] },
+  { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:sdk'], bannedExternalImports: ['amqplib'] },
+  { sourceTag: 'scope:contracts', onlyDependOnLibsWithTags: ['scope:sdk'], bannedExternalImports: ['amqplib'] },
+  {
+    sourceTag: 'scope:app',
+    onlyDependOnLibsWithTags: ['scope:sdk', 'scope:amqp', 'scope:contracts', 'scope:testing'],
+    bannedExternalImports: ['amqplib'],
+  },
+  { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:sdk', 'scope:amqp', 'scope:contracts', 'scope:testing'] },
+];
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  ...nx.configs['flat/javascript'],
+  {
+    ignores: ['**/dist', '**/node_modules', '**/.nx', '**/vite.config.*.timestamp*', '**/vitest.config.*.timestamp*', 'tools/nx-plugin/src/generators/*/files/**'],
+  },
+  {
+    files: ['**/src/**/*.ts', '**/src/**/*.mts', '**/src/**/*.js', '**/src/**/*.mjs'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        { enforceBuildableLibDependency: false, allow: [], depConstraints, checkDynamicDependenciesExceptions: [] },
+      ],
+    },
+  },
+  {
+    files: ['**/*.ts', '**/*.mts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['**/*.json'],
+    rules: {},
+    languageOptions: { parser: await import('jsonc-eslint-parser') },
+  },
+];

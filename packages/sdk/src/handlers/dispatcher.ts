@@ -1,0 +1,263 @@
+import type { Span } from '@opentelemetry/api';
+import type { Contract } from '../contracts/contract.js';
+import { validate } from '../contracts/validate.js';
+import { WharfError, type ErrorCode } from '../errors/wharf-error.js';
+import { messageId } from '../ids/message-id.js';
+import type { MessageBus, ReplyBody } from '../bus/message-bus.js';
+import type { Inbox } from '../inbox/inbox.js';
+import type { Logger } from '../logging/logger.js';
+import type { ServiceInfo } from '../service/service-info.js';
+import type { MessagingTelemetry } from '../tracing/messaging-telemetry.js';
+import { ATTEMPT_HEADER } from '../transport/naming.js';
+import type { Delivery, Transport, TransportMessage } from '../transport/transport.js';
+import type { MessageContext } from './message-context.js';
+import { retryDelay, type RetryPolicy } from './retry-policy.js';
+
+/** A handler ready to be called: its contract, instance and retry policy. */
+export interface Route {
+  readonly contract: Contract;
+  readonly name: string;
+  readonly policy: RetryPolicy;
+  readonly handle: (payload: unknown, ctx: MessageContext) => unknown;
+}
+
+/** What happened to a delivery, for observers (tests, metrics, logs). */
+export interface DispatchEvent {
+  readonly outcome: 'handled' | 'retrying' | 'dead-lettered' | 'released';
+  readonly message: TransportMessage;
+  readonly attempt: number;
+  readonly handler?: string;
+  readonly error?: WharfError;
+}
+
+/** What a {@link Dispatcher} needs from its service. */
+export interface DispatcherRuntime {
+  readonly service: ServiceInfo;
+  readonly queue: string;
+  readonly transport: Transport;
+  readonly bus: MessageBus;
+  readonly inbox: Inbox;
+  readonly logger: Logger;
+  readonly telemetry: MessagingTelemetry;
+  readonly maxMessageBytes: number;
+  readonly publishTimeoutMs: number;
+  readonly observe: (event: DispatchEvent) => void;
+}
+
+const H = {
+  code: 'x-wharf-error-code',
+  message: 'x-wharf-error-message',
+  retryable: 'x-wharf-error-retryable',
+  data: 'x-wharf-error-data',
+  service: 'x-wharf-service',
+  handler: 'x-wharf-handler',
+  attempts: 'x-wharf-attempts',
+  firstFailure: 'x-wharf-first-failure-at',
+  lastFailure: 'x-wharf-last-failure-at',
+} as const;
+
+function never(code: ErrorCode, message: string, data?: unknown): WharfError {
+  return new WharfError(code, message, { retryable: false, data });
+}
+
+/**
+ * Turns deliveries into handler calls and settles each exactly once: ack on success, retry with backoff on a
+ * retryable failure, dead-letter with the reason when a message can never succeed or has used its attempts.
+ */
+export class Dispatcher {
+  readonly #runtime: DispatcherRuntime;
+  readonly #routes: ReadonlyMap<string, readonly Route[]>;
+  readonly #inFlight = new Set<Promise<void>>();
+  #draining = false;
+
+  constructor(runtime: DispatcherRuntime, routes: ReadonlyMap<string, readonly Route[]>) {
+    this.#runtime = runtime;
+    this.#routes = routes;
+  }
+
+  /** How many deliveries are being processed now. */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /** The function to give `Transport.consume`. */
+  readonly onDelivery = (delivery: Delivery): Promise<void> => {
+    if (this.#draining) return this.#settle(delivery, 'released', 1, () => delivery.release());
+    const work = this.#process(delivery).catch((error: unknown) => {
+      this.#runtime.logger.error({ err: error, messageId: delivery.message.id }, 'could not settle a delivery');
+    });
+    this.#inFlight.add(work);
+    void work.finally(() => this.#inFlight.delete(work));
+    return work;
+  };
+
+  /** Stops starting handlers (later deliveries go back to the queue) and waits for running ones, up to `timeoutMs`. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    this.#draining = true;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const done = (async () => {
+      while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+      return true as const;
+    })();
+    const drained = await Promise.race([done, timedOut]);
+    clearTimeout(timer);
+    return drained;
+  }
+
+  async #process(delivery: Delivery): Promise<void> {
+    const { message } = delivery;
+    const attempt = Math.max(1, Number.parseInt(message.headers[ATTEMPT_HEADER] ?? '1', 10) || 1);
+    const routes = this.#routes.get(message.type);
+    if (message.body.length > this.#runtime.maxMessageBytes) {
+      const error = never('MESSAGE_TOO_LARGE', `${message.type} body of ${message.body.length} bytes exceeds ${this.#runtime.maxMessageBytes}`);
+      return this.#reject(delivery, attempt, error);
+    }
+    if (!routes || routes.length === 0) {
+      const error = never('NO_HANDLER', `${this.#runtime.service.name} has no handler for ${message.type || '(no type)'}`);
+      return this.#reject(delivery, attempt, error);
+    }
+    const contract = (routes[0] as Route).contract;
+    await this.#runtime.telemetry.consume(message, this.#runtime.queue, attempt, async (span) => {
+      let payload: unknown;
+      try {
+        payload = await validate(contract.schema, JSON.parse(message.body.toString('utf8')), `The ${contract.kind} ${contract.type}`);
+      } catch (error) {
+        const reason = WharfError.is(error) ? error : never('MALFORMED_MESSAGE', `${message.type} body is not JSON: ${(error as Error).message}`);
+        this.#runtime.telemetry.failed(span, reason);
+        return this.#reject(delivery, attempt, reason);
+      }
+      if (contract.kind === 'query') return this.#answer(delivery, attempt, routes[0] as Route, payload, span);
+      return this.#handle(delivery, attempt, routes, payload, span);
+    });
+  }
+
+  async #handle(delivery: Delivery, attempt: number, routes: readonly Route[], payload: unknown, span: Span): Promise<void> {
+    const { message } = delivery;
+    for (const route of routes) {
+      const key = `${route.name}:${message.id}`;
+      if (await this.#runtime.inbox.has(key)) continue;
+      try {
+        await route.handle(payload, this.#context(delivery, attempt, route));
+        await this.#runtime.inbox.add(key);
+      } catch (thrown) {
+        const error = WharfError.from(thrown);
+        this.#runtime.telemetry.failed(span, error);
+        if (!error.retryable || attempt >= route.policy.maxAttempts) return this.#reject(delivery, attempt, error, route);
+        return this.#retry(delivery, attempt, error, route);
+      }
+    }
+    const names = routes.map((route) => route.name).join(',');
+    await this.#settle(delivery, 'handled', attempt, () => delivery.ack(), names);
+  }
+
+  async #answer(delivery: Delivery, attempt: number, route: Route, request: unknown, span: Span): Promise<void> {
+    const { message } = delivery;
+    let body: ReplyBody;
+    try {
+      const result = await route.handle(request, this.#context(delivery, attempt, route));
+      const query = route.contract as Extract<Contract, { kind: 'query' }>;
+      body = { ok: true, data: await validate(query.response, result, `The response of ${query.type}`) };
+    } catch (thrown) {
+      const error = WharfError.from(thrown);
+      this.#runtime.telemetry.failed(span, error);
+      this.#runtime.logger.warn({ err: error, messageId: message.id, type: message.type }, 'query failed');
+      body = { ok: false, error: error.toWire() };
+    }
+    if (message.replyTo) {
+      await this.#runtime.transport
+        .publish(
+          {
+            id: messageId(),
+            kind: 'reply',
+            type: message.type,
+            body: Buffer.from(JSON.stringify(body)),
+            headers: {},
+            appId: this.#runtime.service.name,
+            timestamp: Date.now(),
+            correlationId: message.correlationId ?? message.id,
+            replyTo: message.replyTo,
+          },
+          { timeoutMs: this.#runtime.publishTimeoutMs },
+        )
+        .catch((error: unknown) => this.#runtime.logger.warn({ err: error, type: message.type }, 'could not send a reply'));
+    }
+    await this.#settle(delivery, 'handled', attempt, () => delivery.ack(), route.name);
+  }
+
+  #context(delivery: Delivery, attempt: number, route: Route): MessageContext {
+    const { message } = delivery;
+    const correlationId = message.correlationId ?? message.id;
+    return {
+      messageId: message.id,
+      correlationId,
+      type: message.type,
+      attempt,
+      redelivered: delivery.redelivered,
+      headers: message.headers,
+      producer: message.appId,
+      sentAt: new Date(message.timestamp),
+      logger: this.#runtime.logger.child({ messageId: message.id, type: message.type, handler: route.name, attempt }),
+      bus: this.#runtime.bus.withCorrelation(correlationId),
+      service: this.#runtime.service,
+    };
+  }
+
+  #retry(delivery: Delivery, attempt: number, error: WharfError, route: Route): Promise<void> {
+    const delayMs = retryDelay(route.policy, attempt);
+    const headers = { ...this.#failureHeaders(delivery.message, error, attempt, route), [ATTEMPT_HEADER]: String(attempt + 1) };
+    this.#runtime.logger.warn(
+      { err: error, messageId: delivery.message.id, type: delivery.message.type, handler: route.name, attempt, delayMs },
+      'handler failed; retrying',
+    );
+    this.#runtime.telemetry.retried(this.#runtime.queue, delivery.message.type, error.code);
+    return this.#settle(delivery, 'retrying', attempt, () => delivery.retry(delayMs, headers), route.name, error);
+  }
+
+  #reject(delivery: Delivery, attempt: number, error: WharfError, route?: Route): Promise<void> {
+    const headers = this.#failureHeaders(delivery.message, error, attempt, route);
+    this.#runtime.logger.error(
+      { err: error, messageId: delivery.message.id, type: delivery.message.type, handler: route?.name, attempt },
+      'message dead-lettered',
+    );
+    this.#runtime.telemetry.deadLettered(this.#runtime.queue, delivery.message.type, error.code);
+    return this.#settle(delivery, 'dead-lettered', attempt, () => delivery.deadLetter(headers), route?.name, error);
+  }
+
+  #failureHeaders(message: TransportMessage, error: WharfError, attempt: number, route?: Route): Record<string, string> {
+    const now = new Date().toISOString();
+    const headers: Record<string, string> = {
+      ...message.headers,
+      [H.code]: error.code,
+      [H.message]: error.message.slice(0, 1_000),
+      [H.retryable]: String(error.retryable),
+      [H.service]: this.#runtime.service.name,
+      [H.attempts]: String(attempt),
+      [H.firstFailure]: message.headers[H.firstFailure] ?? now,
+      [H.lastFailure]: now,
+    };
+    if (route) headers[H.handler] = route.name;
+    if (error.data !== undefined) headers[H.data] = JSON.stringify(error.data).slice(0, 4_000);
+    return headers;
+  }
+
+  async #settle(
+    delivery: Delivery,
+    outcome: DispatchEvent['outcome'],
+    attempt: number,
+    settle: () => Promise<void>,
+    handler?: string,
+    error?: WharfError,
+  ): Promise<void> {
+    await settle();
+    this.#runtime.observe({
+      outcome,
+      message: delivery.message,
+      attempt,
+      ...(handler === undefined ? {} : { handler }),
+      ...(error === undefined ? {} : { error }),
+    });
+  }
+}

@@ -1,0 +1,175 @@
+import {
+  context,
+  metrics,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Counter,
+  type Histogram,
+  type Link,
+  type Span,
+} from '@opentelemetry/api';
+import { WharfError } from '../errors/wharf-error.js';
+import type { MessageKind, TransportMessage } from '../transport/transport.js';
+
+/** How a consumer span relates to the producer's: its child (one trace) or a new trace with a link. */
+export type ConsumerParent = 'child' | 'link';
+
+/** What the producer side knows of a message before it is built. */
+export interface OutgoingInfo {
+  readonly id: string;
+  readonly kind: MessageKind;
+  readonly type: string;
+  readonly destination: string;
+  readonly correlationId: string | undefined;
+  readonly bodySize: number;
+}
+
+const INSTRUMENTATION = '@wharf/sdk';
+
+const operationOf: Record<MessageKind, string> = { event: 'publish', command: 'send', query: 'request', reply: 'reply' };
+
+/**
+ * Spans and metrics of the OTel messaging semantic conventions, through `@opentelemetry/api` only: a PRODUCER
+ * span per publish with W3C trace context injected into the headers, a CONSUMER span per processed message.
+ * With no OTel SDK registered every call here is a no-op of the API.
+ */
+export class MessagingTelemetry {
+  readonly #service: string;
+  readonly #system: string;
+  readonly #consumerParent: ConsumerParent;
+  readonly #sent: Counter;
+  readonly #consumed: Counter;
+  readonly #retried: Counter;
+  readonly #deadLettered: Counter;
+  readonly #duration: Histogram;
+
+  constructor(service: string, system: string, consumerParent: ConsumerParent) {
+    this.#service = service;
+    this.#system = system;
+    this.#consumerParent = consumerParent;
+    const meter = metrics.getMeter(INSTRUMENTATION);
+    this.#sent = meter.createCounter('messaging.client.sent.messages', { description: 'Messages sent', unit: '{message}' });
+    this.#consumed = meter.createCounter('messaging.client.consumed.messages', {
+      description: 'Messages delivered to handlers',
+      unit: '{message}',
+    });
+    this.#retried = meter.createCounter('wharf.messaging.retried.messages', {
+      description: 'Messages scheduled for another attempt',
+      unit: '{message}',
+    });
+    this.#deadLettered = meter.createCounter('wharf.messaging.dead_lettered.messages', {
+      description: 'Messages moved to a dead-letter queue',
+      unit: '{message}',
+    });
+    this.#duration = meter.createHistogram('messaging.process.duration', {
+      description: 'Duration of processing one message',
+      unit: 's',
+    });
+  }
+
+  #tracer() {
+    return trace.getTracer(INSTRUMENTATION);
+  }
+
+  /** Runs `send` inside a PRODUCER span, handing it the headers that carry the trace context. */
+  async produce<T>(info: OutgoingInfo, headers: Record<string, string>, send: () => Promise<T>): Promise<T> {
+    const operation = operationOf[info.kind];
+    const span = this.#tracer().startSpan(`publish ${info.type}`, { kind: SpanKind.PRODUCER });
+    if (span.isRecording()) {
+      span.setAttributes({
+        'messaging.system': this.#system,
+        'messaging.operation.name': operation,
+        'messaging.operation.type': 'send',
+        'messaging.destination.name': info.destination,
+        'messaging.rabbitmq.destination.routing_key': info.type,
+        'messaging.message.id': info.id,
+        'messaging.message.body.size': info.bodySize,
+        ...(info.correlationId === undefined ? {} : { 'messaging.message.conversation_id': info.correlationId }),
+        'wharf.service': this.#service,
+      });
+    }
+    const spanContext = trace.setSpan(context.active(), span);
+    propagation.inject(spanContext, headers);
+    const attributes = this.#metricAttributes(operation, info.destination, info.type);
+    try {
+      const result = await context.with(spanContext, send);
+      this.#sent.add(1, attributes);
+      return result;
+    } catch (error) {
+      const code = WharfError.from(error).code;
+      this.#fail(span, error, code);
+      this.#sent.add(1, { ...attributes, 'error.type': code });
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  /** Runs `process` inside a CONSUMER span continuing the producer's trace from the message headers. */
+  async consume<T>(message: TransportMessage, queue: string, attempt: number, process: (span: Span) => Promise<T>): Promise<T> {
+    const producer = propagation.extract(context.active(), message.headers);
+    const producerSpan = trace.getSpanContext(producer);
+    const links: Link[] = producerSpan ? [{ context: producerSpan }] : [];
+    const parent = this.#consumerParent === 'child' ? producer : trace.deleteSpan(context.active());
+    const span = this.#tracer().startSpan(`process ${message.type}`, { kind: SpanKind.CONSUMER, links }, parent);
+    if (span.isRecording()) {
+      span.setAttributes({
+        'messaging.system': this.#system,
+        'messaging.operation.name': 'process',
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': queue,
+        'messaging.consumer.group.name': queue,
+        'messaging.rabbitmq.destination.routing_key': message.type,
+        'messaging.message.id': message.id,
+        'messaging.message.body.size': message.body.length,
+        ...(message.correlationId === undefined ? {} : { 'messaging.message.conversation_id': message.correlationId }),
+        'wharf.service': this.#service,
+        'wharf.message.attempt': attempt,
+      });
+    }
+    const started = performance.now();
+    const attributes = this.#metricAttributes('process', queue, message.type);
+    this.#consumed.add(1, attributes);
+    try {
+      return await context.with(trace.setSpan(producer, span), () => process(span));
+    } finally {
+      this.#duration.record((performance.now() - started) / 1000, attributes);
+      span.end();
+    }
+  }
+
+  /** Marks a consumer span as failed with the error's code. */
+  failed(span: Span, error: unknown): void {
+    this.#fail(span, error, WharfError.from(error).code);
+  }
+
+  /** Counts a message scheduled for another attempt. */
+  retried(queue: string, type: string, code: string): void {
+    this.#retried.add(1, { ...this.#metricAttributes('process', queue, type), 'error.type': code });
+  }
+
+  /** Counts a message moved to the dead-letter queue. */
+  deadLettered(queue: string, type: string, code: string): void {
+    this.#deadLettered.add(1, { ...this.#metricAttributes('process', queue, type), 'error.type': code });
+  }
+
+  #fail(span: Span, error: unknown, code: string): void {
+    if (!span.isRecording()) return;
+    span.setAttribute('error.type', code);
+    span.recordException(error instanceof Error ? error : new Error(String(error)));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  }
+
+  #metricAttributes(operation: string, destination: string, type: string): Attributes {
+    return {
+      'messaging.system': this.#system,
+      'messaging.operation.name': operation,
+      'messaging.destination.name': destination,
+      'wharf.service': this.#service,
+      'wharf.message.type': type,
+    };
+  }
+}
