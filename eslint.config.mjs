@@ -5,13 +5,17 @@ const depConstraints = [
   { sourceTag: 'scope:sdk', onlyDependOnLibsWithTags: [], bannedExternalImports: ['amqplib', '@opentelemetry/sdk-*', '@opentelemetry/exporter-*'] },
   { sourceTag: 'scope:amqp', onlyDependOnLibsWithTags: ['scope:sdk'] },
   { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:sdk'], bannedExternalImports: ['amqplib'] },
+  { sourceTag: 'scope:telemetry', onlyDependOnLibsWithTags: [], bannedExternalImports: ['amqplib'] },
   { sourceTag: 'scope:contracts', onlyDependOnLibsWithTags: ['scope:sdk'], bannedExternalImports: ['amqplib'] },
   {
     sourceTag: 'scope:app',
-    onlyDependOnLibsWithTags: ['scope:sdk', 'scope:amqp', 'scope:contracts', 'scope:testing'],
+    onlyDependOnLibsWithTags: ['scope:sdk', 'scope:amqp', 'scope:contracts', 'scope:telemetry', 'scope:testing'],
     bannedExternalImports: ['amqplib'],
   },
-  { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:sdk', 'scope:amqp', 'scope:contracts', 'scope:testing'] },
+  {
+    sourceTag: 'scope:tools',
+    onlyDependOnLibsWithTags: ['scope:sdk', 'scope:amqp', 'scope:contracts', 'scope:telemetry', 'scope:testing'],
+  },
 ];
 
 export default [

@@ -3,11 +3,11 @@
  * unit and integration specs run together, and at most two test files run at once (the machine has 2 cores).
  */
 export function workspaceTestConfig(root, overrides = {}) {
-  const conditions = ['@wharf/source', 'import', 'module', 'node', 'default'];
+  const conditions = ['@wharf/source', 'node'];
   return {
     root,
     resolve: { conditions },
-    ssr: { resolve: { conditions, externalConditions: ['@wharf/source'] } },
+    ssr: { resolve: { conditions } },
     test: {
       include: ['src/**/*.spec.ts'],
       environment: 'node',

@@ -49,6 +49,7 @@ export type { ServiceState, CreateServiceOptions } from './service/service.js';
 export type { RunServiceOptions } from './service/run-service.js';
 
 export { WharfError } from './errors/wharf-error.js';
+export { messageId } from './ids/message-id.js';
 export { defineEvent, defineCommand, defineQuery } from './contracts/contract.js';
 export { validate, toValidationIssues } from './contracts/validate.js';
 export {
@@ -77,4 +78,5 @@ export { defineService } from './service/define-service.js';
 export { Service, createService, topologyOf } from './service/service.js';
 export { runService } from './service/run-service.js';
 export { HealthServer } from './service/health-server.js';
+export type { ServiceIdentifier, Newable } from 'inversify';
 export { injectable, inject, ContainerModule, Container } from 'inversify';

@@ -9,8 +9,10 @@ describe('messageId', () => {
     expect(first < second).toBe(true);
   });
 
-  it('does not repeat', () => {
-    const ids = new Set(Array.from({ length: 10_000 }, () => messageId()));
-    expect(ids.size).toBe(10_000);
+  it('keeps creation order within one millisecond and never repeats', () => {
+    const now = Date.now() + 60_000;
+    const ids = Array.from({ length: 10_000 }, () => messageId(now));
+    expect(new Set(ids).size).toBe(10_000);
+    expect([...ids].sort()).toEqual(ids);
   });
 });

@@ -2,8 +2,13 @@ import { randomFillSync } from 'node:crypto';
 
 const pool = Buffer.alloc(16 * 256);
 let offset = pool.length;
+let lastMs = -1;
+let counter = 0;
 
-/** A new UUIDv7: unique and ordered by creation time, so logs and queues sort naturally. */
+/**
+ * A new UUIDv7: unique, and ordered by creation within this process even inside one millisecond (the 12 bits
+ * after the version count up, RFC 9562 method 1), so queues, logs and feeds sort by it.
+ */
 export function messageId(now: number = Date.now()): string {
   if (offset === pool.length) {
     randomFillSync(pool);
@@ -11,8 +16,19 @@ export function messageId(now: number = Date.now()): string {
   }
   const bytes = pool.subarray(offset, offset + 16);
   offset += 16;
-  bytes.writeUIntBE(now, 0, 6);
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x70;
+  if (now > lastMs) {
+    lastMs = now;
+    counter = ((bytes[6] ?? 0) & 0x07) * 256 + (bytes[7] ?? 0);
+  } else {
+    counter += 1;
+    if (counter > 0xfff) {
+      lastMs += 1;
+      counter = 0;
+    }
+  }
+  bytes.writeUIntBE(lastMs, 0, 6);
+  bytes[6] = 0x70 | (counter >> 8);
+  bytes[7] = counter & 0xff;
   bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;

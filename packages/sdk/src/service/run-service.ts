@@ -8,6 +8,8 @@ export interface RunServiceOptions extends CreateServiceOptions {
   argv?: readonly string[];
   /** Ends the process; `process.exit` by default (tests pass their own). */
   exit?: (code: number) => void;
+  /** Runs just before the process exits (flush telemetry). */
+  beforeExit?: () => unknown;
   /** The process whose signals and uncaught errors are handled; `process` by default. */
   process?: Pick<NodeJS.Process, 'on' | 'off'>;
 }
@@ -19,7 +21,13 @@ export interface RunServiceOptions extends CreateServiceOptions {
  */
 export async function runService(definition: ServiceDefinition, options: RunServiceOptions = {}): Promise<Service> {
   const argv = options.argv ?? process.argv.slice(2);
-  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const exitNow = options.exit ?? ((code: number) => process.exit(code));
+  const exit = (code: number) => {
+    void Promise.resolve()
+      .then(options.beforeExit)
+      .catch(() => undefined)
+      .finally(() => exitNow(code));
+  };
   const proc = options.process ?? process;
   const service = createService(definition, options);
   const { logger } = service;
@@ -59,7 +67,7 @@ export async function runService(definition: ServiceDefinition, options: RunServ
   };
   const onSignal = (signal: NodeJS.Signals) => {
     // A second signal while draining means "now".
-    if (stopping) exit(1);
+    if (stopping) exitNow(1);
     shutdown(signal, 0);
   };
   const onFatal = (error: unknown) => {
