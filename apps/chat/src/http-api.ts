@@ -1,6 +1,17 @@
 import { ChatMessagePosted, FeedGet } from '@wharf/contracts';
-import { Bus, Config, inject, injectable, Logger, messageId, validate, WharfError, type LifecycleHooks } from '@wharf/sdk';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import {
+  Bus,
+  Config,
+  inject,
+  injectable,
+  Logger,
+  messageId,
+  traceHttpRequest,
+  validate,
+  WharfError,
+  type LifecycleHooks,
+} from '@wharf/sdk';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ChatConfig } from './config.js';
 
 const unavailable = new Set(['REQUEST_TIMEOUT', 'TRANSPORT_UNAVAILABLE', 'PUBLISH_TIMEOUT', 'UNROUTABLE']);
@@ -18,7 +29,7 @@ export class ChatHttpApi implements LifecycleHooks {
   ) {
     this.app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
     this.app.post<{ Params: { room: string }; Body: unknown }>('/rooms/:room/messages', (request, reply) =>
-      this.#respond(reply, 202, async () => {
+      this.#respond(request, reply, 202, async () => {
         const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<string, unknown>;
         const message = await validate(
           ChatMessagePosted.schema,
@@ -30,7 +41,7 @@ export class ChatHttpApi implements LifecycleHooks {
       }),
     );
     this.app.get<{ Params: { room: string }; Querystring: Record<string, string | undefined> }>('/rooms/:room/feed', (request, reply) =>
-      this.#respond(reply, 200, async () => {
+      this.#respond(request, reply, 200, async () => {
         const { limit, before } = request.query;
         const query = { room: request.params.room, ...(limit ? { limit: Number(limit) } : {}), ...(before ? { before } : {}) };
         return this.bus.request(FeedGet, query, { timeoutMs: this.config.FEED_TIMEOUT_MS });
@@ -55,18 +66,21 @@ export class ChatHttpApi implements LifecycleHooks {
     await this.app.close();
   }
 
-  async #respond(reply: FastifyReply, status: number, work: () => Promise<unknown>): Promise<FastifyReply> {
-    try {
-      return reply.code(status).send(await work());
-    } catch (thrown) {
-      const error = WharfError.from(thrown);
-      if (error.code === 'CONTRACT_VIOLATION') return reply.code(400).send({ error: error.toWire() });
-      if (unavailable.has(error.code)) {
-        this.logger.warn({ err: error }, 'a dependency is unavailable');
-        return reply.code(503).send({ error: error.toWire() });
+  #respond(request: FastifyRequest, reply: FastifyReply, status: number, work: () => Promise<unknown>): Promise<FastifyReply> {
+    const traced = { method: request.method, route: request.routeOptions.url ?? request.url, headers: request.headers };
+    return traceHttpRequest<FastifyReply>(traced, async () => {
+      try {
+        return reply.code(status).send(await work());
+      } catch (thrown) {
+        const error = WharfError.from(thrown);
+        if (error.code === 'CONTRACT_VIOLATION') return reply.code(400).send({ error: error.toWire() });
+        if (unavailable.has(error.code)) {
+          this.logger.warn({ err: error }, 'a dependency is unavailable');
+          return reply.code(503).send({ error: error.toWire() });
+        }
+        this.logger.error({ err: error }, 'request failed');
+        return reply.code(500).send({ error: { code: error.code, message: 'internal error', retryable: false } });
       }
-      this.logger.error({ err: error }, 'request failed');
-      return reply.code(500).send({ error: { code: error.code, message: 'internal error', retryable: false } });
-    }
+    }, (sent) => sent.statusCode);
   }
 }
