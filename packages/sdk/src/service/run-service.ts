@@ -1,4 +1,5 @@
 import { WharfError } from '../errors/wharf-error.js';
+import { createLogger } from '../logging/logger.js';
 import type { ServiceDefinition } from './define-service.js';
 import { createService, type CreateServiceOptions, type Service } from './service.js';
 
@@ -29,7 +30,16 @@ export async function runService(definition: ServiceDefinition, options: RunServ
       .finally(() => exitNow(code));
   };
   const proc = options.process ?? process;
-  const service = createService(definition, options);
+  let service: Service;
+  try {
+    service = createService(definition, options);
+  } catch (error) {
+    // Settings are read before the service's logger exists: report with a plain one.
+    const reason = WharfError.is(error) ? `${error.code}: ${error.message}` : String(error);
+    createLogger({ service: definition.name }).fatal({ err: error }, `could not start ${definition.name}: ${reason}`);
+    exit(1);
+    throw error;
+  }
   const { logger } = service;
 
   if (argv[0] === 'topology') {

@@ -373,7 +373,9 @@ describe('MessagingTelemetry with the OpenTelemetry SDK', () => {
         timestamp: Date.now(),
       };
 
-      // In-process, the delivery is scheduled from inside whatever context the publisher had.
+      // Lets the deliveries the broker has scheduled run: the next one is then scheduled by this publish, inside
+      // whatever context the publisher had (asynchronous context follows setImmediate).
+      await new Promise((resolve) => setImmediate(resolve));
       const unrelated = trace.getTracer('test').startSpan('unrelated');
       await context.with(trace.setSpan(context.active(), unrelated), () => producer.transport.publish(untraced, { timeoutMs: 1_000 }));
       unrelated.end();
