@@ -1,4 +1,4 @@
-import { trace } from '@opentelemetry/api';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 
 /** The structured logger every service and handler gets: pino, JSON lines. */
@@ -22,10 +22,10 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { service: options.service },
       // Reads the active span at write time so every line in a handler joins its trace.
       mixin() {
-        const span = trace.getActiveSpan();
-        if (!span) return {};
-        const { traceId, spanId } = span.spanContext();
-        return { trace_id: traceId, span_id: spanId };
+        const spanContext = trace.getActiveSpan()?.spanContext();
+        // Without a tracer provider the active span is the API's no-op one, with all-zero ids: no trace to join.
+        if (!spanContext || !isSpanContextValid(spanContext)) return {};
+        return { trace_id: spanContext.traceId, span_id: spanContext.spanId };
       },
     },
     options.destination,

@@ -57,11 +57,14 @@ export class OrderLog {
   readonly orders: string[] = [];
   failuresLeft = new Map<string, number>();
   gate: Promise<void> | undefined;
+  /** Called when a handler starts, before it waits on the gate. */
+  entered: (() => void) | undefined;
 }
 
 export function warehouse(log: OrderLog, extra: Partial<ServiceDefinition> = {}): ServiceDefinition {
   class RecordOrder {
     async handle(order: { orderId: string }, ctx: MessageContext): Promise<void> {
+      log.entered?.();
       if (log.gate) await log.gate;
       const left = log.failuresLeft.get(order.orderId) ?? 0;
       if (left === Infinity) throw new Error(`order ${order.orderId} always fails`);

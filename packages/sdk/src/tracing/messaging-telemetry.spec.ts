@@ -424,6 +424,29 @@ describe('MessagingTelemetry without an OpenTelemetry SDK', () => {
     setAttribute.mockRestore();
   });
 
+  it('writes no trace ids on log lines, even when another library has registered a context manager', async () => {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    try {
+      const broker = new InMemoryBroker();
+      const lines: Record<string, unknown>[] = [];
+      const destination = { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) };
+      await start(warehouse(new OrderLog()), broker);
+      const wh = await start(billing, broker, { logger: createLogger({ service: 'billing', destination }) });
+      const producer = await start(shop, broker);
+      const handled = nextDispatch(wh, (e) => e.outcome === 'handled');
+
+      await producer.bus.publish(OrderPlaced, { orderId: 'o-1', total: 10 });
+      await handled;
+
+      const line = lines.find((l) => l['msg'] === 'order paid; shipping it');
+      expect(line).toMatchObject({ service: 'billing', orderId: 'o-1' });
+      expect(line).not.toHaveProperty('trace_id');
+      expect(line).not.toHaveProperty('span_id');
+    } finally {
+      context.disable();
+    }
+  });
+
   it('fails a publish the same way as with an SDK', async () => {
     const broker = new InMemoryBroker();
     const producer = await start(shop, broker);

@@ -2,6 +2,7 @@ import {
   context,
   metrics,
   propagation,
+  ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -110,10 +111,12 @@ export class MessagingTelemetry {
 
   /** Runs `process` inside a CONSUMER span continuing the producer's trace from the message headers. */
   async consume<T>(message: TransportMessage, queue: string, attempt: number, process: (span: Span) => Promise<T>): Promise<T> {
-    const producer = propagation.extract(context.active(), message.headers);
+    // Only the message says which trace it belongs to: the context the transport delivers in (a connection's, or
+    // in-process the publisher's that scheduled the delivery) must not become the parent of an untraced message.
+    const producer = propagation.extract(ROOT_CONTEXT, message.headers);
     const producerSpan = trace.getSpanContext(producer);
     const links: Link[] = producerSpan ? [{ context: producerSpan }] : [];
-    const parent = this.#consumerParent === 'child' ? producer : trace.deleteSpan(context.active());
+    const parent = this.#consumerParent === 'child' ? producer : ROOT_CONTEXT;
     const span = this.#tracer().startSpan(`process ${message.type}`, { kind: SpanKind.CONSUMER, links }, parent);
     if (span.isRecording()) {
       span.setAttributes({
