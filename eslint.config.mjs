@@ -32,6 +32,18 @@ export default [
         'error',
         { enforceBuildableLibDependency: false, allow: [], depConstraints, checkDynamicDependenciesExceptions: [] },
       ],
+      // The Nx rule does not look at subpaths of a package name; a package's folders are internal.
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^@wharf/[^/]+/',
+              message: 'Import a Wharf package by its name only (its public entry, src/index.ts); its folders are internal.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
