@@ -18,6 +18,11 @@ const depConstraints = [
   },
 ];
 
+// Specs may use an OTel SDK to observe what the SDK emits through the API; production code may not.
+const specConstraints = depConstraints.map((c) =>
+  c.sourceTag === 'scope:sdk' ? { ...c, bannedExternalImports: ['amqplib'] } : c,
+);
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -43,6 +48,15 @@ export default [
             },
           ],
         },
+      ],
+    },
+  },
+  {
+    files: ['**/src/**/*.spec.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        { enforceBuildableLibDependency: false, allow: [], depConstraints: specConstraints, checkDynamicDependenciesExceptions: [] },
       ],
     },
   },

@@ -66,21 +66,24 @@ export class ChatHttpApi implements LifecycleHooks {
     await this.app.close();
   }
 
-  #respond(request: FastifyRequest, reply: FastifyReply, status: number, work: () => Promise<unknown>): Promise<FastifyReply> {
+  async #respond(request: FastifyRequest, reply: FastifyReply, status: number, work: () => Promise<unknown>): Promise<FastifyReply> {
     const traced = { method: request.method, route: request.routeOptions.url ?? request.url, headers: request.headers };
-    return traceHttpRequest<FastifyReply>(traced, async () => {
-      try {
-        return reply.code(status).send(await work());
-      } catch (thrown) {
-        const error = WharfError.from(thrown);
-        if (error.code === 'CONTRACT_VIOLATION') return reply.code(400).send({ error: error.toWire() });
-        if (unavailable.has(error.code)) {
-          this.logger.warn({ err: error }, 'a dependency is unavailable');
-          return reply.code(503).send({ error: error.toWire() });
-        }
-        this.logger.error({ err: error }, 'request failed');
-        return reply.code(500).send({ error: { code: error.code, message: 'internal error', retryable: false } });
+    const outcome = await traceHttpRequest(traced, () => this.#outcome(status, work), (o) => o.status);
+    return reply.code(outcome.status).send(outcome.body);
+  }
+
+  async #outcome(status: number, work: () => Promise<unknown>): Promise<{ status: number; body: unknown }> {
+    try {
+      return { status, body: await work() };
+    } catch (thrown) {
+      const error = WharfError.from(thrown);
+      if (error.code === 'CONTRACT_VIOLATION') return { status: 400, body: { error: error.toWire() } };
+      if (unavailable.has(error.code)) {
+        this.logger.warn({ err: error }, 'a dependency is unavailable');
+        return { status: 503, body: { error: error.toWire() } };
       }
-    }, (sent) => sent.statusCode);
+      this.logger.error({ err: error }, 'request failed');
+      return { status: 500, body: { error: { code: error.code, message: 'internal error', retryable: false } } };
+    }
   }
 }

@@ -49,5 +49,6 @@ describe('tracing across chat and feed', () => {
     expect(process?.parentSpanId).toBe(publish?.spanId);
     // SERVER = 2, PRODUCER = 4, CONSUMER = 5 in OTLP's SpanKind numbering.
     expect([request?.kind, publish?.kind, process?.kind]).toEqual([2, 4, 5]);
+    expect([request?.status, publish?.status, process?.status]).not.toContain(2);
   });
 });

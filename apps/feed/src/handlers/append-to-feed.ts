@@ -9,6 +9,6 @@ export class AppendToFeed implements EventHandler<typeof ChatMessagePosted> {
 
   async handle(message: Payload<typeof ChatMessagePosted>, ctx: MessageContext): Promise<void> {
     const added = await this.store.append(message);
-    if (!added) ctx.logger.info({ messageId: message.messageId }, 'already in the feed');
+    if (!added) ctx.logger.info('already in the feed');
   }
 }

@@ -82,7 +82,7 @@ export class Service {
     this.settings = { ...readSettings(env), ...options.settings };
     this.info = Object.freeze({ name: definition.name, instanceId: messageId() });
     this.logger =
-      options.logger?.child({ service: definition.name }) ??
+      options.logger ??
       createLogger({ service: definition.name, level: this.settings.logLevel });
     this.transport = options.transport ?? selectTransport(this.settings.transportUrls, definition.name, options.transports ?? []);
     const system = this.transport.system ?? 'rabbitmq';

@@ -1,11 +1,9 @@
 import { context, metrics, propagation, SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-// The SDK's code may use the OTel API only (the boundary rule bans the OTel SDK in scope:sdk); its specs need a
-// real OTel SDK, a root devDependency, to see what those API calls record.
-// eslint-disable-next-line @nx/enforce-module-boundaries
+// The SDK's code may use the OTel API only; its specs use a real OTel SDK (a root devDependency) to see what
+// those API calls record, which the boundary rule allows in spec files.
 import { DataPointType, MeterProvider, MetricReader, type MetricData } from '@opentelemetry/sdk-metrics';
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WharfError } from '../errors/wharf-error.js';
@@ -291,7 +289,7 @@ describe('MessagingTelemetry with the OpenTelemetry SDK', () => {
   describe('metrics', () => {
     it('counts messages sent and consumed, and records processing durations, by service and type', async () => {
       const broker = new InMemoryBroker();
-      const wh = await start(warehouse(new OrderLog()), broker);
+      await start(warehouse(new OrderLog()), broker);
       const producer = await start(shop, broker);
 
       await producer.bus.publish(OrderPlaced, { orderId: 'o-1', total: 1 });
@@ -309,7 +307,6 @@ describe('MessagingTelemetry with the OpenTelemetry SDK', () => {
       expect(await measured(consumed, { ...ship, 'wharf.service': 'warehouse' })).toBe(1);
       expect(await measured('messaging.process.duration', { ...placed, 'wharf.service': 'warehouse' })).toBe(2);
       expect(await measured('messaging.process.duration', ship)).toBe(1);
-      expect(wh.state).toBe('ready');
     });
 
     it('counts retried and dead-lettered messages with the error type', async () => {
@@ -420,6 +417,9 @@ describe('MessagingTelemetry without an OpenTelemetry SDK', () => {
     expect(setAttributes).not.toHaveBeenCalled();
     expect(setAttribute).not.toHaveBeenCalled();
     expect(exporter.getFinishedSpans()).toEqual([]);
+    // The spies do see what the API's tracer hands out now, so the assertions above are not vacuous.
+    trace.getTracer('probe').startSpan('probe').setAttributes({ probe: true });
+    expect(setAttributes).toHaveBeenCalledOnce();
     setAttributes.mockRestore();
     setAttribute.mockRestore();
   });
