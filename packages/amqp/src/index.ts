@@ -1,0 +1,3 @@
+export type { AmqpTransportOptions } from './amqp-transport.js';
+
+export { AmqpTransport, amqpTransport } from './amqp-transport.js';
