@@ -68,6 +68,7 @@ export class Dispatcher {
   readonly #runtime: DispatcherRuntime;
   readonly #routes: ReadonlyMap<string, readonly Route[]>;
   readonly #inFlight = new Set<Promise<void>>();
+  readonly #claims = new Map<string, Promise<void>>();
   #draining = false;
 
   constructor(runtime: DispatcherRuntime, routes: ReadonlyMap<string, readonly Route[]>) {
@@ -138,8 +139,13 @@ export class Dispatcher {
     const { message } = delivery;
     for (const route of routes) {
       const key = `${route.name}:${message.id}`;
-      if (await this.#runtime.inbox.has(key)) continue;
+      // Two copies of one message can arrive at once (a publish re-sent after a lost confirm): the second waits
+      // for the first, then finds it in the inbox.
+      while (this.#claims.has(key)) await this.#claims.get(key);
+      let release = () => undefined as void;
+      this.#claims.set(key, new Promise<void>((resolve) => (release = resolve)));
       try {
+        if (await this.#runtime.inbox.has(key)) continue;
         await route.handle(payload, this.#context(delivery, attempt, route));
         await this.#runtime.inbox.add(key);
       } catch (thrown) {
@@ -147,6 +153,9 @@ export class Dispatcher {
         this.#runtime.telemetry.failed(span, error);
         if (!error.retryable || attempt >= route.policy.maxAttempts) return this.#reject(delivery, attempt, error, route);
         return this.#retry(delivery, attempt, error, route);
+      } finally {
+        this.#claims.delete(key);
+        release();
       }
     }
     const names = routes.map((route) => route.name).join(',');

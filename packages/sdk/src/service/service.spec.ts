@@ -241,3 +241,26 @@ describe('Service over the in-memory transport', () => {
     });
   });
 });
+
+describe('two copies of one message at once', () => {
+  it('runs the handler once', async () => {
+    const broker = new InMemoryBroker();
+    const log = new OrderLog();
+    const gate = deferred();
+    log.gate = gate.promise;
+    const wh = await start(warehouse(log), broker, { WHARF_PREFETCH: '4' });
+    running.push(wh);
+    const message = raw(OrderPlaced.type, JSON.stringify({ orderId: 'twin', total: 1 }));
+    const entered = new Promise<void>((resolve) => (log.entered = resolve));
+    broker.publish(message);
+    broker.publish(message);
+    await entered;
+    const both = new Promise<void>((resolve) => {
+      let handled = 0;
+      wh.onDispatch((e) => e.outcome === 'handled' && (handled += 1) === 2 && resolve());
+    });
+    gate.resolve();
+    await both;
+    expect(log.orders).toEqual(['twin']);
+  });
+});
