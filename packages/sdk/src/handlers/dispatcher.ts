@@ -199,6 +199,10 @@ export class Dispatcher {
   #context(delivery: Delivery, attempt: number, route: Route): MessageContext {
     const { message } = delivery;
     const correlationId = message.correlationId ?? message.id;
+    const runtime = this.#runtime;
+    let logger: MessageContext['logger'] | undefined;
+    let bus: MessageContext['bus'] | undefined;
+    // The child logger and the correlated bus are made on first use: most handlers never touch them.
     return {
       messageId: message.id,
       correlationId,
@@ -208,9 +212,13 @@ export class Dispatcher {
       headers: message.headers,
       producer: message.appId,
       sentAt: new Date(message.timestamp),
-      logger: this.#runtime.logger.child({ messageId: message.id, type: message.type, handler: route.name, attempt }),
-      bus: this.#runtime.bus.withCorrelation(correlationId),
-      service: this.#runtime.service,
+      get logger() {
+        return (logger ??= runtime.logger.child({ messageId: message.id, type: message.type, handler: route.name, attempt }));
+      },
+      get bus() {
+        return (bus ??= runtime.bus.withCorrelation(correlationId));
+      },
+      service: runtime.service,
     };
   }
 
