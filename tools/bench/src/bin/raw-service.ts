@@ -1,0 +1,4 @@
+import { runRawService } from '../workers/raw-service.js';
+import { fail } from '../workers/worker-io.js';
+
+await runRawService().catch(fail);
