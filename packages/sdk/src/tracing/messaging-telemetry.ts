@@ -1,5 +1,6 @@
 import {
   context,
+  isSpanContextValid,
   metrics,
   propagation,
   ROOT_CONTEXT,
@@ -46,6 +47,8 @@ export class MessagingTelemetry {
   readonly #retried: Counter;
   readonly #deadLettered: Counter;
   readonly #duration: Histogram;
+  readonly #producerAttributes = new Map<string, Attributes>();
+  readonly #consumerAttributes = new Map<string, Attributes>();
 
   constructor(service: string, system: string, consumerParent: ConsumerParent) {
     this.#service = service;
@@ -92,11 +95,19 @@ export class MessagingTelemetry {
         'wharf.service': this.#service,
       });
     }
-    const spanContext = trace.setSpan(context.active(), span);
-    propagation.inject(spanContext, headers);
-    const attributes = this.#metricAttributes(operation, info.destination, info.type);
+    const attributes = this.#cached(this.#producerAttributes, info.type, () =>
+      this.#metricAttributes(operation, info.destination, info.type),
+    );
     try {
-      const result = await context.with(spanContext, send);
+      let result: T;
+      // With no OTel SDK registered the span is a no-op without a valid context: nothing to inject or activate.
+      if (!span.isRecording() && !isSpanContextValid(span.spanContext())) {
+        result = await send();
+      } else {
+        const spanContext = trace.setSpan(context.active(), span);
+        propagation.inject(spanContext, headers);
+        result = await context.with(spanContext, send);
+      }
       this.#sent.add(1, attributes);
       return result;
     } catch (error) {
@@ -134,9 +145,12 @@ export class MessagingTelemetry {
       });
     }
     const started = performance.now();
-    const attributes = this.#metricAttributes('process', queue, message.type);
+    const attributes = this.#cached(this.#consumerAttributes, message.type, () =>
+      this.#metricAttributes('process', queue, message.type),
+    );
     this.#consumed.add(1, attributes);
     try {
+      if (!span.isRecording() && !isSpanContextValid(span.spanContext())) return await process(span);
       return await context.with(trace.setSpan(producer, span), () => process(span));
     } finally {
       this.#duration.record((performance.now() - started) / 1000, attributes);
@@ -164,6 +178,16 @@ export class MessagingTelemetry {
     span.setAttribute('error.type', code);
     span.recordException(error instanceof Error ? error : new Error(String(error)));
     span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  }
+
+  // Attributes are the same for every message of a type: build them once (a bounded number of types).
+  #cached(cache: Map<string, Attributes>, type: string, build: () => Attributes): Attributes {
+    let attributes = cache.get(type);
+    if (!attributes) {
+      attributes = build();
+      if (cache.size < 1_000) cache.set(type, attributes);
+    }
+    return attributes;
   }
 
   #metricAttributes(operation: string, destination: string, type: string): Attributes {

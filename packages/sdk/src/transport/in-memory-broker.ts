@@ -1,4 +1,5 @@
 import { WharfError } from '../errors/wharf-error.js';
+import { Fifo } from './fifo.js';
 import type { Delivery, QueueTopology, TransportMessage } from './transport.js';
 
 /** A consumer attached to an in-memory queue. */
@@ -17,7 +18,7 @@ interface Entry {
 
 interface MemoryQueue {
   readonly name: string;
-  readonly entries: Entry[];
+  readonly entries: Fifo<Entry>;
   deadLetterQueue: string;
   consumers: MemoryConsumer[];
   next: number;
@@ -121,7 +122,7 @@ export class InMemoryBroker {
 
   /** The messages waiting in a queue, oldest first (a dead-letter queue, in tests). */
   peek(name: string): TransportMessage[] {
-    return this.#queues.get(name)?.entries.map((entry) => entry.message) ?? [];
+    return this.#queues.get(name)?.entries.toArray().map((entry) => entry.message) ?? [];
   }
 
   /** Calls `listener` with every message published; returns a function that removes it. */
@@ -170,7 +171,7 @@ export class InMemoryBroker {
   #queue(name: string): MemoryQueue {
     let queue = this.#queues.get(name);
     if (!queue) {
-      queue = { name, entries: [], deadLetterQueue: `${name}.dlq`, consumers: [], next: 0, scheduled: false };
+      queue = { name, entries: new Fifo<Entry>(), deadLetterQueue: `${name}.dlq`, consumers: [], next: 0, scheduled: false };
       this.#queues.set(name, queue);
     }
     return queue;
