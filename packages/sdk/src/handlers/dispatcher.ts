@@ -1,6 +1,6 @@
 import type { Span } from '@opentelemetry/api';
 import type { Contract } from '../contracts/contract.js';
-import { validate } from '../contracts/validate.js';
+import { validate, validateNow } from '../contracts/validate.js';
 import { WharfError, type ErrorCode } from '../errors/wharf-error.js';
 import { messageId } from '../ids/message-id.js';
 import type { MessageBus, ReplyBody } from '../bus/message-bus.js';
@@ -68,12 +68,21 @@ export class Dispatcher {
   readonly #runtime: DispatcherRuntime;
   readonly #routes: ReadonlyMap<string, readonly Route[]>;
   readonly #inFlight = new Set<Promise<void>>();
-  readonly #claims = new Map<string, Promise<void>>();
+  // Keys being handled now, with who waits for them (a second copy of the same message).
+  readonly #claims = new Map<string, Array<() => void> | undefined>();
+  readonly #names = new Map<string, string>();
   #draining = false;
 
   constructor(runtime: DispatcherRuntime, routes: ReadonlyMap<string, readonly Route[]>) {
     this.#runtime = runtime;
     this.#routes = routes;
+    for (const [type, list] of routes) this.#names.set(type, list.map((route) => route.name).join(','));
+  }
+
+  #waitFor(key: string, wake: () => void): void {
+    const waiters = this.#claims.get(key) ?? [];
+    waiters.push(wake);
+    this.#claims.set(key, waiters);
   }
 
   /** How many deliveries are being processed now. */
@@ -124,7 +133,8 @@ export class Dispatcher {
     await this.#runtime.telemetry.consume(message, this.#runtime.queue, attempt, async (span) => {
       let payload: unknown;
       try {
-        payload = await validate(contract.schema, JSON.parse(message.body.toString('utf8')), `The ${contract.kind} ${contract.type}`);
+        payload = validateNow(contract.schema, JSON.parse(message.body.toString('utf8')), `The ${contract.kind} ${contract.type}`);
+        if (payload instanceof Promise) payload = await payload;
       } catch (error) {
         const reason = WharfError.is(error) ? error : never('MALFORMED_MESSAGE', `${message.type} body is not JSON: ${(error as Error).message}`);
         this.#runtime.telemetry.failed(span, reason);
@@ -141,25 +151,28 @@ export class Dispatcher {
       const key = `${route.name}:${message.id}`;
       // Two copies of one message can arrive at once (a publish re-sent after a lost confirm): the second waits
       // for the first, then finds it in the inbox.
-      while (this.#claims.has(key)) await this.#claims.get(key);
-      let release = () => undefined as void;
-      this.#claims.set(key, new Promise<void>((resolve) => (release = resolve)));
+      while (this.#claims.has(key)) await new Promise<void>((resolve) => this.#waitFor(key, resolve));
+      this.#claims.set(key, undefined);
       try {
-        if (await this.#runtime.inbox.has(key)) continue;
-        await route.handle(payload, this.#context(delivery, attempt, route));
-        await this.#runtime.inbox.add(key);
+        const seen = this.#runtime.inbox.has(key);
+        if (seen === true || (seen instanceof Promise && (await seen))) continue;
+        const handled = route.handle(payload, this.#context(delivery, attempt, route));
+        // Any thenable is awaited (not only native promises): settling before it resolves would lose the message.
+        if (typeof (handled as PromiseLike<unknown> | undefined)?.then === 'function') await handled;
+        const added = this.#runtime.inbox.add(key);
+        if (added instanceof Promise) await added;
       } catch (thrown) {
         const error = WharfError.from(thrown);
         this.#runtime.telemetry.failed(span, error);
         if (!error.retryable || attempt >= route.policy.maxAttempts) return this.#reject(delivery, attempt, error, route);
         return this.#retry(delivery, attempt, error, route);
       } finally {
+        const waiters = this.#claims.get(key);
         this.#claims.delete(key);
-        release();
+        for (const wake of waiters ?? []) wake();
       }
     }
-    const names = routes.map((route) => route.name).join(',');
-    await this.#settle(delivery, 'handled', attempt, () => delivery.ack(), names);
+    await this.#settle(delivery, 'handled', attempt, () => delivery.ack(), this.#names.get(message.type));
   }
 
   async #answer(delivery: Delivery, attempt: number, route: Route, request: unknown, span: Span): Promise<void> {
