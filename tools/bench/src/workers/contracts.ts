@@ -1,3 +1,4 @@
+import { ChatMessagePosted } from '@wharf/contracts';
 import { defineEvent, defineQuery } from '@wharf/sdk';
 import { z } from 'zod';
 
@@ -6,13 +7,7 @@ export const SamplePosted = defineEvent({
   name: 'bench.sample-posted',
   version: 1,
   description: 'A benchmark event of about 200 bytes.',
-  schema: z.object({
-    messageId: z.uuid(),
-    room: z.string().min(1).max(100),
-    author: z.string().min(1).max(100),
-    text: z.string().min(1).max(4_000),
-    postedAt: z.iso.datetime(),
-  }),
+  schema: ChatMessagePosted.schema,
 });
 
 const echoRequest = z.object({ seq: z.number().int().nonnegative(), text: z.string().max(1_000) });
