@@ -25,6 +25,8 @@ export class AmqpConsumer implements Consumer {
   readonly #onDelivery: (delivery: Delivery) => Promise<void>;
   readonly #prefetch: number;
   readonly #runtime: ConsumerRuntime;
+  // One runtime object shared by every delivery of this consumer, rather than one built per message.
+  readonly #deliveryRuntime: DeliveryRuntime;
   readonly #unsettled = new Set<AmqpDelivery>();
   #state: ChannelState | undefined;
   #tag: string | undefined;
@@ -40,6 +42,14 @@ export class AmqpConsumer implements Consumer {
     this.#onDelivery = onDelivery;
     this.#prefetch = prefetch;
     this.#runtime = runtime;
+    this.#deliveryRuntime = {
+      ...runtime,
+      topology,
+      onSettled: (settled) => {
+        this.#unsettled.delete(settled);
+        this.#closeIfIdle();
+      },
+    };
   }
 
   /** Starts consuming on a new channel of `model` (first attach, or after a reconnect). */
@@ -106,14 +116,7 @@ export class AmqpConsumer implements Consumer {
   }
 
   #deliver(state: ChannelState, raw: ConsumeMessage): void {
-    const delivery = new AmqpDelivery(raw, state, {
-      ...this.#runtime,
-      topology: this.topology,
-      onSettled: (settled) => {
-        this.#unsettled.delete(settled);
-        this.#closeIfIdle();
-      },
-    });
+    const delivery = new AmqpDelivery(raw, state, this.#deliveryRuntime);
     this.#unsettled.add(delivery);
     let work: Promise<void>;
     try {

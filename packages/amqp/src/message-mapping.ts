@@ -32,8 +32,11 @@ export interface Outbound {
 
 const KINDS: ReadonlySet<string> = new Set<MessageKind>(['event', 'command', 'query', 'reply']);
 // Transport bookkeeping, and what RabbitMQ adds when a retry queue dead-letters a message back: not the SDK's business.
-const INTERNAL_HEADER =
-  /^(x-wharf-kind|x-wharf-timestamp-ms|x-wharf-publish-tag|x-death|x-first-death-.*|x-last-death-.*)$/;
+const INTERNAL_HEADERS: ReadonlySet<string> = new Set(['x-wharf-kind', 'x-wharf-timestamp-ms', 'x-wharf-publish-tag', 'x-death']);
+
+function isInternalHeader(name: string): boolean {
+  return INTERNAL_HEADERS.has(name) || name.startsWith('x-first-death-') || name.startsWith('x-last-death-');
+}
 
 /** The exchange and routing key of a message, by its kind. */
 export function routeOf(message: TransportMessage): { exchange: string; routingKey: string } {
@@ -88,9 +91,9 @@ export function fromAmqp(raw: Message): TransportMessage {
   const { properties, fields } = raw;
   const rawHeaders: Record<string, unknown> = properties.headers ?? {};
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(rawHeaders)) {
-    if (INTERNAL_HEADER.test(name)) continue;
-    const text = headerText(value);
+  for (const name in rawHeaders) {
+    if (isInternalHeader(name)) continue;
+    const text = headerText(rawHeaders[name]);
     if (text !== undefined) headers[name] = text;
   }
   const replyTo = stringOrUndefined(properties.replyTo);
