@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path/posix';
 import type { Tree } from '@nx/devkit';
 import ts from 'typescript';
-import { generateNewFiles, readText, refuseExisting } from './files.js';
+import { generateNewFiles, parseSource, readText, refuseExisting, sourceFiles } from './files.js';
 import { docText, pascalCase, quote, sentenceCase } from './names.js';
 import { sampleOf, type SchemaResolver } from './sample-payload.js';
 
@@ -68,24 +68,7 @@ const defaultSchemas: Readonly<Record<ContractKind, { payload: string; response?
 
 const templates = join(import.meta.dirname, '../generators/contract/files');
 
-function parse(tree: Tree, path: string): ts.SourceFile {
-  return ts.createSourceFile(
-    path,
-    readText(tree, path, 'expected a TypeScript source'),
-    ts.ScriptTarget.Latest,
-    true,
-  );
-}
 
-function sourceFiles(tree: Tree, dir: string): string[] {
-  return tree.children(dir).flatMap((child) => {
-    const path = `${dir}/${child}`;
-    if (!tree.isFile(path)) return sourceFiles(tree, path);
-    return path.endsWith('.ts') && !/\.(spec|spec-d|int\.spec)\.ts$/.test(path) && !path.endsWith('.d.ts')
-      ? [path]
-      : [];
-  });
-}
 
 function property(object: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
   for (const p of object.properties) {
@@ -161,13 +144,13 @@ export function assertContractsPackage(tree: Tree): void {
 export function readContracts(tree: Tree): ContractInfo[] {
   if (!tree.exists(CONTRACTS_SOURCE)) return [];
   return sourceFiles(tree, CONTRACTS_SOURCE).flatMap((file) =>
-    declaredIn(parse(tree, file), file).map((d) => d.info),
+    declaredIn(parseSource(tree, file), file).map((d) => d.info),
   );
 }
 
 /** The source nodes of a contract's schemas. */
 export function contractSchemas(tree: Tree, contract: ContractInfo): ContractSchemas {
-  const source = parse(tree, contract.file);
+  const source = parseSource(tree, contract.file);
   const declared = declaredIn(source, contract.file).find((d) => d.info.symbol === contract.symbol);
   const payload = declared && property(declared.definition, contract.kind === 'query' ? 'request' : 'schema');
   if (!declared || !payload)
@@ -183,7 +166,7 @@ export function contractSchemas(tree: Tree, contract: ContractInfo): ContractSch
 export function schemaResolver(tree: Tree): SchemaResolver {
   const cache = new Map<string, ts.SourceFile>();
   const load = (path: string) => {
-    if (!cache.has(path) && tree.exists(path)) cache.set(path, parse(tree, path));
+    if (!cache.has(path) && tree.exists(path)) cache.set(path, parseSource(tree, path));
     return cache.get(path);
   };
   const resolve: SchemaResolver = (name, source) => {

@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { generateFiles, joinPathFragments, OverwriteStrategy, type Tree } from '@nx/devkit';
+import ts from 'typescript';
 
 /** Values substituted into templates (`<%= name %>`) and file names (`__name__`). */
 export type Substitutions = Record<string, unknown>;
@@ -53,4 +54,19 @@ export function readText(tree: Tree, path: string, why: string): string {
   const text = tree.read(path, 'utf-8');
   if (text === null) throw new Error(`${path} does not exist: ${why}`);
   return text;
+}
+
+/** Parses a TypeScript file of the tree, with a clear error when it is missing. */
+export function parseSource(tree: Tree, path: string): ts.SourceFile {
+  return ts.createSourceFile(path, readText(tree, path, 'expected a TypeScript source'), ts.ScriptTarget.Latest, true);
+}
+
+/** The TypeScript sources under `dir` (not specs, type tests or declarations, nor node_modules). */
+export function sourceFiles(tree: Tree, dir: string): string[] {
+  if (!tree.exists(dir)) return [];
+  return tree.children(dir).flatMap((child) => {
+    const path = `${dir}/${child}`;
+    if (!tree.isFile(path)) return child === 'node_modules' ? [] : sourceFiles(tree, path);
+    return path.endsWith('.ts') && !path.endsWith('.d.ts') && !/\.spec(-d)?\.ts$/.test(path) ? [path] : [];
+  });
 }

@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { getProjects, type Tree } from '@nx/devkit';
 import ts from 'typescript';
 import type { ContractInfo } from './contracts.js';
-import { readText } from './files.js';
+import { parseSource, sourceFiles } from './files.js';
 
 /** A Wharf service as its source declares it: `export const feedService = defineService({ name: 'feed', ... })`. */
 export interface ServiceSource {
@@ -59,23 +59,7 @@ function definitionsIn(source: ts.SourceFile): Definition[] {
   return found;
 }
 
-function parse(tree: Tree, file: string): ts.SourceFile {
-  return ts.createSourceFile(
-    file,
-    readText(tree, file, 'expected a TypeScript source'),
-    ts.ScriptTarget.Latest,
-    true,
-  );
-}
 
-function sources(tree: Tree, dir: string): string[] {
-  if (!tree.exists(dir)) return [];
-  return tree.children(dir).flatMap((child) => {
-    const path = `${dir}/${child}`;
-    if (!tree.isFile(path)) return child === 'node_modules' ? [] : sources(tree, path);
-    return path.endsWith('.ts') && !path.endsWith('.d.ts') && !/\.spec(-d)?\.ts$/.test(path) ? [path] : [];
-  });
-}
 
 /** Finds the service of an Nx project, or throws a message naming the projects that are services. */
 export function findService(tree: Tree, project: string): ServiceSource {
@@ -88,9 +72,9 @@ export function findService(tree: Tree, project: string): ServiceSource {
       .join(', ') || 'none';
   if (!config) throw new Error(`No project "${project}" in the workspace (services: ${servicesList()})`);
   const sourceRoot = config.sourceRoot ?? `${config.root}/src`;
-  const candidates = sources(tree, sourceRoot)
+  const candidates = sourceFiles(tree, sourceRoot)
     .filter((file) => tree.read(file, 'utf-8')?.includes('defineService('))
-    .flatMap((file) => definitionsIn(parse(tree, file)).map((d) => ({ file, definition: d })));
+    .flatMap((file) => definitionsIn(parseSource(tree, file)).map((d) => ({ file, definition: d })));
   const preferred = candidates.filter((c) => posix.basename(c.file) === `${project}.service.ts`);
   const chosen = preferred.length === 1 ? preferred : candidates;
   if (chosen.length === 0) {
@@ -186,7 +170,7 @@ function importedNames(source: ts.SourceFile): Map<string, string> {
  * imports the contract, `on`/`answer` and the handler class. Refuses a contract the service already handles.
  */
 export function registerHandler(tree: Tree, service: ServiceSource, entry: HandlerEntry): void {
-  const source = parse(tree, service.file);
+  const source = parseSource(tree, service.file);
   const definition = definitionsIn(source).find((d) => d.exportName === service.exportName);
   if (!definition)
     throw new Error(`Cannot find ${service.exportName} = defineService(...) in ${service.file}`);
@@ -249,7 +233,7 @@ export function registerHandler(tree: Tree, service: ServiceSource, entry: Handl
 /** Environment a test harness gives the service so it can start beside others: every `*_PORT` of its config at 0. */
 export function harnessEnv(tree: Tree, service: ServiceSource): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const file of sources(tree, posix.dirname(service.file))) {
+  for (const file of sourceFiles(tree, posix.dirname(service.file))) {
     if (!/config\.ts$/.test(file)) continue;
     for (const match of (tree.read(file, 'utf-8') ?? '').matchAll(/\b([A-Z][A-Z0-9_]*_PORT)\s*:/g))
       env[match[1] as string] = '0';
