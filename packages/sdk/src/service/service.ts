@@ -84,6 +84,7 @@ export class Service {
     this.logger =
       options.logger ??
       createLogger({ service: definition.name, level: this.settings.logLevel });
+    this.topology = topologyOf(definition, this.settings.queueType);
     this.transport = options.transport ?? selectTransport(this.settings.transportUrls, definition.name, options.transports ?? []);
     const system = this.transport.system ?? 'rabbitmq';
     this.#telemetry = new MessagingTelemetry(definition.name, system, definition.consumerParent ?? 'child');
@@ -112,9 +113,7 @@ export class Service {
   }
 
   /** The queue and routes this service declares. */
-  get topology(): QueueTopology {
-    return topologyOf(this.definition, this.settings.queueType);
-  }
+  readonly topology: QueueTopology;
 
   /** Calls `listener` on every state change; returns a function that removes it. */
   onState(listener: (state: ServiceState) => void): () => void {
@@ -131,7 +130,7 @@ export class Service {
   /** Liveness and readiness, as `/healthz` and `/readyz` answer them. */
   health(): HealthReport {
     const connected = this.transport.status === 'connected';
-    const consuming = this.#consumer !== undefined || this.topology.events.length + this.topology.commands.length === 0;
+    const consuming = this.#consumer !== undefined || !this.#consumes();
     const live = this.#state !== 'failed' && this.#state !== 'stopped';
     const ready = this.#state === 'ready' && connected && consuming;
     return { live, ready, state: this.#state, checks: { transport: connected, consumers: consuming } };
@@ -164,7 +163,7 @@ export class Service {
       for (const hooks of this.#hooks) await hooks.onStart?.();
       await this.transport.connect();
       const topology = this.topology;
-      if (topology.events.length + topology.commands.length > 0) {
+      if (this.#consumes()) {
         await this.transport.declare(topology);
         this.#consumer = await this.transport.consume(topology, (this.#dispatcher as Dispatcher).onDelivery, {
           prefetch: this.settings.prefetch,
@@ -273,6 +272,10 @@ export class Service {
     await attempt(() => this.container.unbindAllAsync());
     await attempt(() => this.#health?.close());
     if (errors.length > 0) throw errors[0];
+  }
+
+  #consumes(): boolean {
+    return this.topology.events.length + this.topology.commands.length > 0;
   }
 
   #setState(state: ServiceState): void {
