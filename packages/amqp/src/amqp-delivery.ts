@@ -5,6 +5,8 @@ import type { Publisher } from './publisher.js';
 import { retryTier } from './retry-tiers.js';
 import type { TopologyDeclarer } from './topology-declarer.js';
 
+const SETTLED: Promise<void> = Promise.resolve();
+
 /** A consumer's channel and whether it is still open: a delivery can only be settled on its own channel. */
 export interface ChannelState {
   readonly channel: Channel;
@@ -56,11 +58,11 @@ export class AmqpDelivery implements Delivery {
   }
 
   ack(): Promise<void> {
-    return this.#settle(async () => this.#state.channel.ack(this.#raw));
+    return this.#settleNow(false);
   }
 
   release(): Promise<void> {
-    return this.#settle(async () => this.#state.channel.nack(this.#raw, false, true));
+    return this.#settleNow(true);
   }
 
   retry(delayMs: number, headers: Readonly<Record<string, string>>): Promise<void> {
@@ -81,30 +83,52 @@ export class AmqpDelivery implements Delivery {
     }, queue);
   }
 
-  async #settle(action: () => Promise<void>, copyQueue?: string): Promise<void> {
+  // An ack or a release is one frame written at once: no promise to wait for but the one returned.
+  #settleNow(requeue: boolean): Promise<void> {
+    if (this.#settled) return SETTLED;
+    this.#settled = true;
+    try {
+      if (!this.#state.open) return SETTLED;
+      if (requeue) this.#state.channel.nack(this.#raw, false, true);
+      else this.#state.channel.ack(this.#raw);
+      return SETTLED;
+    } catch (error) {
+      return this.#failed(error);
+    } finally {
+      this.#runtime.onSettled(this);
+    }
+  }
+
+  async #settle(action: () => Promise<void>, copyQueue: string): Promise<void> {
     if (this.#settled) return;
     this.#settled = true;
     try {
       if (!this.#state.open) return;
       await action();
     } catch (error) {
-      // The channel closed meanwhile: the broker requeues the original; nothing is lost and nothing to report.
-      if (!this.#state.open) return;
-      // The copy was not confirmed: return the original to its queue rather than lose it.
-      try {
-        this.#state.channel.nack(this.#raw, false, true);
-      } catch {
-        // Closed in between: requeued by the broker all the same.
-      }
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new WharfError(
-        'TRANSPORT_UNAVAILABLE',
-        `Could not move ${this.message.type} to ${copyQueue ?? 'its queue'} (${reason}); it went back to ${this.#runtime.topology.queue}`,
-        { cause: error },
-      );
+      await this.#failed(error, copyQueue);
     } finally {
       this.#runtime.onSettled(this);
     }
+  }
+
+  // Resolves when the channel closed meanwhile (the broker requeues the original: nothing is lost, nothing to
+  // report); otherwise returns the original to its queue rather than lose it, and rejects with why.
+  #failed(error: unknown, copyQueue?: string): Promise<void> {
+    if (!this.#state.open) return SETTLED;
+    try {
+      this.#state.channel.nack(this.#raw, false, true);
+    } catch {
+      // Closed in between: requeued by the broker all the same.
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    return Promise.reject(
+      new WharfError(
+        'TRANSPORT_UNAVAILABLE',
+        `Could not move ${this.message.type} to ${copyQueue ?? 'its queue'} (${reason}); it went back to ${this.#runtime.topology.queue}`,
+        { cause: error },
+      ),
+    );
   }
 
   #copyTo(queue: string, headers: Readonly<Record<string, string>>, expiration?: string): Promise<unknown> {
@@ -112,7 +136,7 @@ export class AmqpDelivery implements Delivery {
     const outbound = toOutbound(
       copy,
       { exchange: '', routingKey: queue },
-      expiration === undefined ? {} : { expiration },
+      expiration === undefined ? { copy: true } : { copy: true, expiration },
     );
     return this.#runtime.publisher.publish(outbound, this.#runtime.settleTimeoutMs, () => this.#state.open);
   }

@@ -163,7 +163,7 @@ export class AmqpTransport implements Transport {
         timedOut,
       ),
     );
-    return fromAmqp(reply);
+    return fromAmqp(reply, 'reply');
   }
 
   async consume(

@@ -1,7 +1,7 @@
 import type { Message } from 'amqplib';
 import { describe, expect, it } from 'vitest';
-import { WharfError, type TransportMessage } from '@wharf/sdk';
-import { fromAmqp, KIND_HEADER, routeOf, TIMESTAMP_HEADER, toOutbound } from './message-mapping.js';
+import { messageId, WharfError, type TransportMessage } from '@wharf/sdk';
+import { fromAmqp, KIND_HEADER, routeOf, timeOfId, TIMESTAMP_HEADER, toOutbound } from './message-mapping.js';
 
 function received(properties: Partial<Message['properties']>, exchange = 'wharf.events'): Message {
   return {
@@ -10,6 +10,9 @@ function received(properties: Partial<Message['properties']>, exchange = 'wharf.
     properties: { headers: {}, ...properties } as Message['properties'],
   };
 }
+
+// A UUIDv7 made at 1_700_000_000_123 ms.
+const V7_AT_1_700_000_000_123 = '018bcfe5-687b-7abc-8def-0123456789ab';
 
 const event: TransportMessage = {
   id: 'm-1',
@@ -42,7 +45,7 @@ describe('routeOf', () => {
 });
 
 describe('toOutbound', () => {
-  it('sets every property, persistent and mandatory, with the kind and the ms timestamp in headers', () => {
+  it('sets every property, persistent and mandatory; the ms timestamp goes in a header when the id lacks it', () => {
     const { options, exchange, routingKey } = toOutbound(event);
     expect({ exchange, routingKey }).toEqual({
       exchange: 'wharf.events',
@@ -55,10 +58,24 @@ describe('toOutbound', () => {
       appId: 'chat',
       timestamp: 1_700_000_000,
       correlationId: 'c-1',
-      headers: { traceparent: 'tp', [KIND_HEADER]: 'event', [TIMESTAMP_HEADER]: '1700000000123' },
+      headers: { traceparent: 'tp', [TIMESTAMP_HEADER]: '1700000000123' },
       persistent: true,
       mandatory: true,
     });
+  });
+
+  it('sends no header table for a message whose UUIDv7 id carries its timestamp and which has no headers', () => {
+    const now = Date.now();
+    const { options } = toOutbound({ ...event, id: messageId(now), timestamp: now, headers: {} });
+    expect(options.headers).toBeUndefined();
+    expect(options.timestamp).toBe(Math.floor(now / 1000));
+  });
+
+  it('marks a retry or dead-letter copy with its kind, which the default exchange does not tell', () => {
+    const now = Date.now();
+    const query = { ...event, kind: 'query' as const, id: messageId(now), timestamp: now, headers: {} };
+    const { options } = toOutbound(query, { exchange: '', routingKey: 'feed.dlq' }, { copy: true });
+    expect(options.headers).toEqual({ [KIND_HEADER]: 'query' });
   });
 
   it('sends replies neither persistent nor mandatory, and without a replyTo of their own', () => {
@@ -68,10 +85,41 @@ describe('toOutbound', () => {
   });
 });
 
+describe('timeOfId', () => {
+  it('reads the ms timestamp of a UUIDv7 and nothing from other ids', () => {
+    expect(timeOfId(V7_AT_1_700_000_000_123)).toBe(1_700_000_000_123);
+    const now = Date.now();
+    expect(timeOfId(messageId(now))).toBe(now);
+    expect(timeOfId('0190a1b2-c3d4-4e5f-8a6b-7c8d9e0f1a2b')).toBeUndefined();
+    expect(timeOfId('zzzzzzzz-zzzz-7zzz-8zzz-zzzzzzzzzzzz')).toBeUndefined();
+    expect(timeOfId('m-1')).toBeUndefined();
+  });
+});
+
 describe('fromAmqp', () => {
   it('maps what toOutbound wrote back to the same message', () => {
     const { options, content } = toOutbound(event);
     expect(fromAmqp({ ...received(options), content })).toEqual(event);
+    const now = Date.now();
+    const bare = { ...event, id: messageId(now), timestamp: now, headers: {} };
+    const wire = toOutbound(bare);
+    expect(fromAmqp({ ...received(wire.options), content: wire.content })).toEqual(bare);
+  });
+
+  it('keeps the kind and timestamp of a copy that comes back through the default exchange', () => {
+    const query = { ...event, kind: 'query' as const, replyTo: 'amq.rabbitmq.reply-to.x' };
+    const { options, content } = toOutbound(query, { exchange: '', routingKey: 'feed.retry.1s' }, { copy: true });
+    expect(fromAmqp({ ...received(options, ''), content })).toEqual(query);
+  });
+
+  it('takes the kind it is told (a reply on the direct reply-to consumer)', () => {
+    expect(fromAmqp(received({ correlationId: 'c-1' }, ''), 'reply').kind).toBe('reply');
+  });
+
+  it("trusts a UUIDv7 id's time only when the AMQP timestamp agrees with it", () => {
+    const id = V7_AT_1_700_000_000_123;
+    expect(fromAmqp(received({ messageId: id, timestamp: 1_700_000_000 })).timestamp).toBe(1_700_000_000_123);
+    expect(fromAmqp(received({ messageId: id, timestamp: 1_800_000_000 })).timestamp).toBe(1_800_000_000_000);
   });
 
   it('turns header values into strings and leaves out tables and transport bookkeeping', () => {

@@ -8,13 +8,21 @@ import {
   type TransportMessage,
 } from '@wharf/sdk';
 
-/** Header carrying the message kind, so a delivery maps back to the kind it was published as. */
+/**
+ * Header carrying the message kind. Only copies sent to a retry or dead-letter queue carry it (they come back
+ * through the default exchange, which says nothing of the kind); a routed message's kind follows from its
+ * exchange and `replyTo`.
+ */
 export const KIND_HEADER = 'x-wharf-kind';
-/** Header carrying the producer's timestamp in ms (the AMQP `timestamp` property has whole seconds only). */
+/**
+ * Header carrying the producer's timestamp in ms, sent only when the message id does not carry it: the AMQP
+ * `timestamp` property has whole seconds, and a Wharf message id is a UUIDv7 whose first 48 bits are the ms.
+ */
 export const TIMESTAMP_HEADER = 'x-wharf-timestamp-ms';
 /**
- * Header with a number unique to each publish of a publisher. A basic.return carries the returned message's
- * headers but no delivery tag; the message id alone cannot tell apart two publishes of one message in flight.
+ * Header with a number unique to each publish of a publisher, added only to a mandatory publish whose message id
+ * is already in flight on the same channel: a basic.return carries the returned message's properties but no
+ * delivery tag, and the message id alone cannot tell such publishes apart.
  */
 export const PUBLISH_TAG_HEADER = 'x-wharf-publish-tag';
 /** RabbitMQ's direct reply-to pseudo-queue. */
@@ -57,11 +65,19 @@ export function routeOf(message: TransportMessage): { exchange: string; routingK
   }
 }
 
+/** How a message is sent besides its route: a retry's delay, a request's reply address, a copy's headers. */
+export interface OutboundExtras {
+  readonly expiration?: string;
+  readonly replyTo?: string;
+  /** A retry or dead-letter copy: it keeps its kind and ms timestamp in headers, whatever its id. */
+  readonly copy?: boolean;
+}
+
 /** A message as published to its route (`to` overrides the route, e.g. for a retry or dead-letter copy). */
 export function toOutbound(
   message: TransportMessage,
   to: { exchange: string; routingKey: string } = routeOf(message),
-  extra: Pick<Options.Publish, 'expiration' | 'replyTo'> = {},
+  extra: OutboundExtras = {},
 ): Outbound {
   const reply = message.kind === 'reply';
   const options: Outbound['options'] = {
@@ -69,25 +85,48 @@ export function toOutbound(
     messageId: message.id,
     type: message.type,
     appId: message.appId,
-    // AMQP timestamps are whole seconds; the header keeps the milliseconds.
+    // AMQP timestamps are whole seconds; the id (or a header when it cannot) keeps the milliseconds.
     timestamp: Math.floor(message.timestamp / 1000),
-    headers: {
-      ...message.headers,
-      [KIND_HEADER]: message.kind,
-      [TIMESTAMP_HEADER]: String(message.timestamp),
-    },
     persistent: !reply,
     mandatory: !reply,
   };
+  const headers = wireHeaders(message, extra.copy === true);
+  if (headers !== undefined) options.headers = headers;
   if (message.correlationId !== undefined) options.correlationId = message.correlationId;
   const replyTo = extra.replyTo ?? (reply ? undefined : message.replyTo);
   if (replyTo !== undefined) options.replyTo = replyTo;
   if (extra.expiration !== undefined) options.expiration = extra.expiration;
-  return { ...to, content: message.body, options, type: message.type };
+  return { exchange: to.exchange, routingKey: to.routingKey, content: message.body, options, type: message.type };
 }
 
-/** A received AMQP message as a TransportMessage: header values as strings, transport headers removed. */
-export function fromAmqp(raw: Message): TransportMessage {
+// The message's own headers, plus the transport's only where the wire cannot say it otherwise; undefined when
+// there are none, so that amqplib encodes no header table at all (most messages without a trace).
+function wireHeaders(message: TransportMessage, copy: boolean): Record<string, string> | undefined {
+  const exactTime = timeOfId(message.id) === message.timestamp;
+  if (!copy && exactTime) return hasAny(message.headers) ? message.headers : undefined;
+  const headers: Record<string, string> = { ...message.headers };
+  if (copy) headers[KIND_HEADER] = message.kind;
+  if (!exactTime) headers[TIMESTAMP_HEADER] = String(message.timestamp);
+  return headers;
+}
+
+function hasAny(record: Readonly<Record<string, string>>): boolean {
+  for (const _ in record) return true;
+  return false;
+}
+
+/** The ms timestamp a UUIDv7 message id starts with, or undefined for any other id. */
+export function timeOfId(id: string): number | undefined {
+  if (id.length !== 36 || id.charCodeAt(14) !== 0x37 /* '7' */ || id.charCodeAt(8) !== 0x2d /* '-' */) return undefined;
+  const ms = Number(`0x${id.slice(0, 8)}`) * 0x10000 + Number(`0x${id.slice(9, 13)}`);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/**
+ * A received AMQP message as a TransportMessage: header values as strings, transport headers removed. `kind`
+ * overrides what the message says of itself (a reply on the direct reply-to consumer).
+ */
+export function fromAmqp(raw: Message, kind?: MessageKind): TransportMessage {
   const { properties, fields } = raw;
   const rawHeaders: Record<string, unknown> = properties.headers ?? {};
   const headers: Record<string, string> = {};
@@ -98,24 +137,16 @@ export function fromAmqp(raw: Message): TransportMessage {
   }
   const replyTo = stringOrUndefined(properties.replyTo);
   const correlationId = stringOrUndefined(properties.correlationId);
-  const kindHeader = rawHeaders[KIND_HEADER];
-  const kind: MessageKind =
-    typeof kindHeader === 'string' && KINDS.has(kindHeader)
-      ? (kindHeader as MessageKind)
-      : fields.exchange === COMMANDS_EXCHANGE
-        ? replyTo === undefined
-          ? 'command'
-          : 'query'
-        : 'event';
+  // A message without an id (published by something else than Wharf) still needs one to be settled and logged.
+  const id = stringOrUndefined(properties.messageId) ?? randomUUID();
   const message: TransportMessage = {
-    // A message without an id (published by something else than Wharf) still needs one to be settled and logged.
-    id: stringOrUndefined(properties.messageId) ?? randomUUID(),
-    kind,
+    id,
+    kind: kind ?? kindOf(rawHeaders[KIND_HEADER], fields.exchange, replyTo),
     type: stringOrUndefined(properties.type) ?? '',
     body: raw.content,
     headers,
     appId: stringOrUndefined(properties.appId) ?? '',
-    timestamp: timestampOf(rawHeaders[TIMESTAMP_HEADER], properties.timestamp),
+    timestamp: timestampOf(rawHeaders[TIMESTAMP_HEADER], id, properties.timestamp),
     ...(correlationId === undefined ? {} : { correlationId }),
     ...(replyTo === undefined ? {} : { replyTo }),
   };
@@ -135,10 +166,20 @@ function stringOrUndefined(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-function timestampOf(header: unknown, seconds: unknown): number {
+function kindOf(header: unknown, exchange: string, replyTo: string | undefined): MessageKind {
+  if (typeof header === 'string' && KINDS.has(header)) return header as MessageKind;
+  if (exchange === COMMANDS_EXCHANGE) return replyTo === undefined ? 'command' : 'query';
+  return 'event';
+}
+
+function timestampOf(header: unknown, id: string, seconds: unknown): number {
   const ms = typeof header === 'string' || typeof header === 'number' ? Number(header) : Number.NaN;
   if (Number.isFinite(ms)) return ms;
-  if (typeof seconds === 'number' && Number.isFinite(seconds)) return seconds * 1000;
+  const hasSeconds = typeof seconds === 'number' && Number.isFinite(seconds);
+  // The id's time counts only when the AMQP timestamp agrees with it: any producer may send a UUIDv7 id.
+  const fromId = timeOfId(id);
+  if (fromId !== undefined && hasSeconds && Math.floor(fromId / 1000) === seconds) return fromId;
+  if (hasSeconds) return seconds * 1000;
   // No timestamp at all (a foreign producer): the time of receipt is the best estimate there is.
   return Date.now();
 }

@@ -8,8 +8,13 @@ interface Pending {
   readonly guard: (() => boolean) | undefined;
   /** The channel it was last sent on; undefined while it waits for one. */
   sentOn: ConfirmChannel | undefined;
-  /** Unique per send: tells which publish a basic.return is about, even among publishes sharing a message id. */
-  tag: string;
+  /**
+   * Set on a mandatory send whose message id was already in flight on the channel: tells which publish a
+   * basic.return is about. The first send of an id goes untagged and is found by its id.
+   */
+  tag: string | undefined;
+  /** False once confirmed, returned to the waiting list or finished. */
+  unconfirmed: boolean;
   /** Set by a basic.return, which RabbitMQ sends before the confirm of the same message. */
   returned: { exchange: string; routingKey: string; replyText: string } | undefined;
   finish(error: Error | undefined, channel?: ConfirmChannel): void;
@@ -30,10 +35,12 @@ interface PendingReply {
  */
 export class Publisher {
   readonly #waiting: Pending[] = [];
-  readonly #unconfirmed = new Set<Pending>();
   readonly #inFlight = new Set<Pending>();
   readonly #idleWaiters: (() => void)[] = [];
-  readonly #returnable = new Map<string, Pending>();
+  // Mandatory publishes in flight on the current channel that a basic.return may be about: by message id when
+  // untagged, by publish tag otherwise.
+  readonly #untagged = new Map<string, Pending>();
+  readonly #tagged = new Map<string, Pending>();
   readonly #replies = new Map<string, PendingReply>();
   readonly #onChannelLost: (model: ChannelModel, cause: Error) => void;
   #channel: ConfirmChannel | undefined;
@@ -72,7 +79,8 @@ export class Publisher {
         outbound,
         guard,
         sentOn: undefined,
-        tag: '',
+        tag: undefined,
+        unconfirmed: false,
         returned: undefined,
         finish: (error, channel) => {
           if (done) return;
@@ -198,18 +206,22 @@ export class Publisher {
       this.#waiting.push(pending);
       return;
     }
-    const { exchange, routingKey, content, options } = pending.outbound;
+    const { exchange, routingKey, content } = pending.outbound;
+    let { options } = pending.outbound;
     pending.sentOn = channel;
-    this.#sequence += 1;
-    pending.tag = String(this.#sequence);
-    this.#returnable.set(pending.tag, pending);
-    this.#unconfirmed.add(pending);
-    const tagged = {
-      ...options,
-      headers: { ...(options.headers as object | undefined), [PUBLISH_TAG_HEADER]: pending.tag },
-    };
+    pending.unconfirmed = true;
+    if (options.mandatory) {
+      if (!this.#untagged.has(options.messageId)) {
+        this.#untagged.set(options.messageId, pending);
+      } else {
+        this.#sequence += 1;
+        pending.tag = String(this.#sequence);
+        this.#tagged.set(pending.tag, pending);
+        options = { ...options, headers: { ...options.headers, [PUBLISH_TAG_HEADER]: pending.tag } };
+      }
+    }
     try {
-      channel.publish(exchange, routingKey, content, tagged, (error: unknown) =>
+      channel.publish(exchange, routingKey, content, options, (error: unknown) =>
         this.#onConfirm(pending, channel, error),
       );
     } catch (error) {
@@ -236,7 +248,7 @@ export class Publisher {
   }
 
   #onConfirm(pending: Pending, channel: ConfirmChannel, error: unknown): void {
-    if (pending.sentOn !== channel || !this.#unconfirmed.has(pending)) return;
+    if (pending.sentOn !== channel || !pending.unconfirmed) return;
     this.#forget(pending);
     const { type, exchange, routingKey } = pending.outbound;
     if (error === null || error === undefined) {
@@ -264,7 +276,13 @@ export class Publisher {
 
   #onReturn(channel: ConfirmChannel, message: Message): void {
     const tag: unknown = message.properties.headers?.[PUBLISH_TAG_HEADER];
-    const candidate = typeof tag === 'string' ? this.#returnable.get(tag) : undefined;
+    const id: unknown = message.properties.messageId;
+    const candidate =
+      typeof tag === 'string'
+        ? this.#tagged.get(tag)
+        : typeof id === 'string'
+          ? this.#untagged.get(id)
+          : undefined;
     if (!candidate || candidate.sentOn !== channel) return;
     const fields = message.fields as unknown as { exchange: string; routingKey: string; replyText?: string };
     candidate.returned = {
@@ -288,10 +306,17 @@ export class Publisher {
   }
 
   #forget(pending: Pending): void {
-    this.#unconfirmed.delete(pending);
-    const index = this.#waiting.indexOf(pending);
-    if (index >= 0) this.#waiting.splice(index, 1);
-    this.#returnable.delete(pending.tag);
+    pending.unconfirmed = false;
+    if (this.#waiting.length > 0) {
+      const index = this.#waiting.indexOf(pending);
+      if (index >= 0) this.#waiting.splice(index, 1);
+    }
+    if (pending.tag !== undefined) {
+      this.#tagged.delete(pending.tag);
+      pending.tag = undefined;
+    } else if (this.#untagged.get(pending.outbound.options.messageId) === pending) {
+      this.#untagged.delete(pending.outbound.options.messageId);
+    }
   }
 }
 

@@ -6,10 +6,10 @@ import type {
   QueryContract,
   Response,
 } from '../contracts/contract.js';
-import { validate } from '../contracts/validate.js';
+import { validate, validateNow } from '../contracts/validate.js';
 import { WharfError, type WireError } from '../errors/wharf-error.js';
 import { messageId } from '../ids/message-id.js';
-import { ATTEMPT_HEADER, COMMANDS_EXCHANGE, EVENTS_EXCHANGE } from '../transport/naming.js';
+import { COMMANDS_EXCHANGE, EVENTS_EXCHANGE } from '../transport/naming.js';
 import type { Transport, TransportMessage } from '../transport/transport.js';
 import type { MessagingTelemetry } from '../tracing/messaging-telemetry.js';
 import type { Bus, PublishOptions, RequestOptions } from './bus.js';
@@ -82,17 +82,21 @@ export class MessageBus implements Bus {
   }
 
   async #build(contract: Contract, payload: unknown, options: PublishOptions): Promise<Omit<TransportMessage, 'headers'> & { headers: Record<string, string> }> {
-    const value = await validate(contract.schema, payload, `The ${contract.kind} ${contract.type}`);
-    const id = options.messageId ?? messageId();
+    let value = validateNow(contract.schema, payload, `The ${contract.kind} ${contract.type}`);
+    if (value instanceof Promise) value = await value;
+    // One clock reading for both: a UUIDv7 id carries the same ms timestamp, so the wire needs no header for it.
+    const now = Date.now();
+    const id = options.messageId ?? messageId(now);
     const correlationId = options.correlationId ?? this.#correlationId;
     return {
       id,
       kind: contract.kind,
       type: contract.type,
       body: Buffer.from(JSON.stringify(value)),
-      headers: { ...options.headers, [ATTEMPT_HEADER]: '1' },
+      // The first attempt carries no attempt header: its absence means 1.
+      headers: { ...options.headers },
       appId: this.#runtime.service,
-      timestamp: Date.now(),
+      timestamp: now,
       ...(correlationId === undefined ? {} : { correlationId }),
     };
   }

@@ -1,15 +1,16 @@
-import type { Span } from '@opentelemetry/api';
+import { context, type Span } from '@opentelemetry/api';
 import type { Contract } from '../contracts/contract.js';
-import { validate, validateNow } from '../contracts/validate.js';
+import { validateNow } from '../contracts/validate.js';
 import { WharfError, type ErrorCode } from '../errors/wharf-error.js';
 import { messageId } from '../ids/message-id.js';
 import type { MessageBus, ReplyBody } from '../bus/message-bus.js';
 import type { Inbox } from '../inbox/inbox.js';
 import type { Logger } from '../logging/logger.js';
 import type { ServiceInfo } from '../service/service-info.js';
-import type { MessagingTelemetry } from '../tracing/messaging-telemetry.js';
+import type { ConsumeScope, MessagingTelemetry } from '../tracing/messaging-telemetry.js';
 import { ATTEMPT_HEADER } from '../transport/naming.js';
 import type { Delivery, Transport, TransportMessage } from '../transport/transport.js';
+import { DeliveryContext } from './delivery-context.js';
 import type { MessageContext } from './message-context.js';
 import { retryDelay, type RetryPolicy } from './retry-policy.js';
 
@@ -67,10 +68,11 @@ function never(code: ErrorCode, message: string, data?: unknown): WharfError {
 export class Dispatcher {
   readonly #runtime: DispatcherRuntime;
   readonly #routes: ReadonlyMap<string, readonly Route[]>;
-  readonly #inFlight = new Set<Promise<void>>();
   // Keys being handled now, with who waits for them (a second copy of the same message).
   readonly #claims = new Map<string, Array<() => void> | undefined>();
   readonly #names = new Map<string, string>();
+  readonly #idleWaiters: Array<() => void> = [];
+  #active = 0;
   #draining = false;
 
   constructor(runtime: DispatcherRuntime, routes: ReadonlyMap<string, readonly Route[]>) {
@@ -87,66 +89,73 @@ export class Dispatcher {
 
   /** How many deliveries are being processed now. */
   get inFlight(): number {
-    return this.#inFlight.size;
+    return this.#active;
   }
 
-  /** The function to give `Transport.consume`. */
+  /** The function to give `Transport.consume`. Its promise never rejects: a failure to settle is logged. */
   readonly onDelivery = (delivery: Delivery): Promise<void> => {
-    if (this.#draining) return this.#settle(delivery, 'released', 1, () => delivery.release());
-    const work = this.#process(delivery).catch((error: unknown) => {
-      this.#runtime.logger.error({ err: error, messageId: delivery.message.id }, 'could not settle a delivery');
-    });
-    this.#inFlight.add(work);
-    void work.finally(() => this.#inFlight.delete(work));
-    return work;
+    if (this.#draining) return this.#settle(delivery, 'released', 1, delivery.release());
+    this.#active += 1;
+    return this.#process(delivery);
   };
 
   /** Stops starting handlers (later deliveries go back to the queue) and waits for running ones, up to `timeoutMs`. */
   async drain(timeoutMs: number): Promise<boolean> {
     this.#draining = true;
+    if (this.#active === 0) return true;
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>((resolve) => {
+    const drained = await new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), timeoutMs);
+      this.#idleWaiters.push(() => resolve(true));
     });
-    const done = (async () => {
-      while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
-      return true as const;
-    })();
-    const drained = await Promise.race([done, timedOut]);
     clearTimeout(timer);
     return drained;
   }
 
   async #process(delivery: Delivery): Promise<void> {
     const { message } = delivery;
-    const attempt = Math.max(1, Number.parseInt(message.headers[ATTEMPT_HEADER] ?? '1', 10) || 1);
-    const routes = this.#routes.get(message.type);
-    if (message.body.length > this.#runtime.maxMessageBytes) {
-      const error = never('MESSAGE_TOO_LARGE', `${message.type} body of ${message.body.length} bytes exceeds ${this.#runtime.maxMessageBytes}`);
-      return this.#reject(delivery, attempt, error);
-    }
-    if (!routes || routes.length === 0) {
-      const error = never('NO_HANDLER', `${this.#runtime.service.name} has no handler for ${message.type || '(no type)'}`);
-      return this.#reject(delivery, attempt, error);
-    }
-    const contract = (routes[0] as Route).contract;
-    await this.#runtime.telemetry.consume(message, this.#runtime.queue, attempt, async (span) => {
-      let payload: unknown;
-      try {
-        payload = validateNow(contract.schema, JSON.parse(message.body.toString('utf8')), `The ${contract.kind} ${contract.type}`);
-        if (payload instanceof Promise) payload = await payload;
-      } catch (error) {
-        const reason = WharfError.is(error) ? error : never('MALFORMED_MESSAGE', `${message.type} body is not JSON: ${(error as Error).message}`);
-        this.#runtime.telemetry.failed(span, reason);
-        return this.#reject(delivery, attempt, reason);
+    const { telemetry } = this.#runtime;
+    let scope: ConsumeScope | undefined;
+    try {
+      const header = message.headers[ATTEMPT_HEADER];
+      const attempt = header === undefined ? 1 : Math.max(1, Number.parseInt(header, 10) || 1);
+      const routes = this.#routes.get(message.type);
+      if (message.body.length > this.#runtime.maxMessageBytes) {
+        const error = never('MESSAGE_TOO_LARGE', `${message.type} body of ${message.body.length} bytes exceeds ${this.#runtime.maxMessageBytes}`);
+        return await this.#reject(delivery, attempt, error);
       }
-      if (contract.kind === 'query') return this.#answer(delivery, attempt, routes[0] as Route, payload, span);
-      return this.#handle(delivery, attempt, routes, payload, span);
-    });
+      if (!routes || routes.length === 0) {
+        const error = never('NO_HANDLER', `${this.#runtime.service.name} has no handler for ${message.type || '(no type)'}`);
+        return await this.#reject(delivery, attempt, error);
+      }
+      scope = telemetry.startConsume(message, this.#runtime.queue, attempt);
+      const { span } = scope;
+      await (scope.context === undefined
+        ? this.#run(delivery, attempt, routes, span)
+        : context.with(scope.context, () => this.#run(delivery, attempt, routes, span)));
+    } catch (error) {
+      this.#runtime.logger.error({ err: error, messageId: message.id }, 'could not settle a delivery');
+    } finally {
+      if (scope) telemetry.endConsume(scope);
+      this.#active -= 1;
+      if (this.#active === 0 && this.#idleWaiters.length > 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+    }
   }
 
-  async #handle(delivery: Delivery, attempt: number, routes: readonly Route[], payload: unknown, span: Span): Promise<void> {
+  // Validates the body, then runs the handlers (or the query's one) and settles the delivery.
+  async #run(delivery: Delivery, attempt: number, routes: readonly Route[], span: Span): Promise<void> {
     const { message } = delivery;
+    const contract = (routes[0] as Route).contract;
+    let payload: unknown;
+    try {
+      payload = validateNow(contract.schema, JSON.parse(message.body.toString('utf8')), `The ${contract.kind} ${contract.type}`);
+      if (payload instanceof Promise) payload = await payload;
+    } catch (error) {
+      const reason = WharfError.is(error) ? error : never('MALFORMED_MESSAGE', `${message.type} body is not JSON: ${(error as Error).message}`);
+      this.#runtime.telemetry.failed(span, reason);
+      return this.#reject(delivery, attempt, reason);
+    }
+    if (contract.kind === 'query') return this.#answer(delivery, attempt, routes[0] as Route, payload, span);
     for (const route of routes) {
       const key = `${route.name}:${message.id}`;
       // Two copies of one message can arrive at once (a publish re-sent after a lost confirm): the second waits
@@ -156,7 +165,7 @@ export class Dispatcher {
       try {
         const seen = this.#runtime.inbox.has(key);
         if (seen === true || (seen instanceof Promise && (await seen))) continue;
-        const handled = route.handle(payload, this.#context(delivery, attempt, route));
+        const handled = route.handle(payload, new DeliveryContext(message, attempt, delivery.redelivered, route.name, this.#runtime));
         // Any thenable is awaited (not only native promises): settling before it resolves would lose the message.
         if (typeof (handled as PromiseLike<unknown> | undefined)?.then === 'function') await handled;
         const added = this.#runtime.inbox.add(key);
@@ -169,19 +178,22 @@ export class Dispatcher {
       } finally {
         const waiters = this.#claims.get(key);
         this.#claims.delete(key);
-        for (const wake of waiters ?? []) wake();
+        if (waiters) for (const wake of waiters) wake();
       }
     }
-    await this.#settle(delivery, 'handled', attempt, () => delivery.ack(), this.#names.get(message.type));
+    return this.#settle(delivery, 'handled', attempt, delivery.ack(), this.#names.get(message.type));
   }
 
   async #answer(delivery: Delivery, attempt: number, route: Route, request: unknown, span: Span): Promise<void> {
     const { message } = delivery;
     let body: ReplyBody;
     try {
-      const result = await route.handle(request, this.#context(delivery, attempt, route));
+      let result = route.handle(request, new DeliveryContext(message, attempt, delivery.redelivered, route.name, this.#runtime));
+      if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') result = await result;
       const query = route.contract as Extract<Contract, { kind: 'query' }>;
-      body = { ok: true, data: await validate(query.response, result, `The response of ${query.type}`) };
+      let data = validateNow(query.response, result, `The response of ${query.type}`);
+      if (data instanceof Promise) data = await data;
+      body = { ok: true, data };
     } catch (thrown) {
       const error = WharfError.from(thrown);
       this.#runtime.telemetry.failed(span, error);
@@ -189,16 +201,17 @@ export class Dispatcher {
       body = { ok: false, error: error.toWire() };
     }
     if (message.replyTo) {
+      const now = Date.now();
       await this.#runtime.transport
         .publish(
           {
-            id: messageId(),
+            id: messageId(now),
             kind: 'reply',
             type: message.type,
             body: Buffer.from(JSON.stringify(body)),
             headers: {},
             appId: this.#runtime.service.name,
-            timestamp: Date.now(),
+            timestamp: now,
             correlationId: message.correlationId ?? message.id,
             replyTo: message.replyTo,
           },
@@ -206,33 +219,7 @@ export class Dispatcher {
         )
         .catch((error: unknown) => this.#runtime.logger.warn({ err: error, type: message.type }, 'could not send a reply'));
     }
-    await this.#settle(delivery, 'handled', attempt, () => delivery.ack(), route.name);
-  }
-
-  #context(delivery: Delivery, attempt: number, route: Route): MessageContext {
-    const { message } = delivery;
-    const correlationId = message.correlationId ?? message.id;
-    const runtime = this.#runtime;
-    let logger: MessageContext['logger'] | undefined;
-    let bus: MessageContext['bus'] | undefined;
-    // The child logger and the correlated bus are made on first use: most handlers never touch them.
-    return {
-      messageId: message.id,
-      correlationId,
-      type: message.type,
-      attempt,
-      redelivered: delivery.redelivered,
-      headers: message.headers,
-      producer: message.appId,
-      sentAt: new Date(message.timestamp),
-      get logger() {
-        return (logger ??= runtime.logger.child({ messageId: message.id, type: message.type, handler: route.name, attempt }));
-      },
-      get bus() {
-        return (bus ??= runtime.bus.withCorrelation(correlationId));
-      },
-      service: runtime.service,
-    };
+    return this.#settle(delivery, 'handled', attempt, delivery.ack(), route.name);
   }
 
   #retry(delivery: Delivery, attempt: number, error: WharfError, route: Route): Promise<void> {
@@ -243,7 +230,7 @@ export class Dispatcher {
       'handler failed; retrying',
     );
     this.#runtime.telemetry.retried(this.#runtime.queue, delivery.message.type, error.code);
-    return this.#settle(delivery, 'retrying', attempt, () => delivery.retry(delayMs, headers), route.name, error);
+    return this.#settle(delivery, 'retrying', attempt, delivery.retry(delayMs, headers), route.name, error);
   }
 
   #reject(delivery: Delivery, attempt: number, error: WharfError, route?: Route): Promise<void> {
@@ -253,7 +240,7 @@ export class Dispatcher {
       'message dead-lettered',
     );
     this.#runtime.telemetry.deadLettered(this.#runtime.queue, delivery.message.type, error.code);
-    return this.#settle(delivery, 'dead-lettered', attempt, () => delivery.deadLetter(headers), route?.name, error);
+    return this.#settle(delivery, 'dead-lettered', attempt, delivery.deadLetter(headers), route?.name, error);
   }
 
   #failureHeaders(message: TransportMessage, error: WharfError, attempt: number, route?: Route): Record<string, string> {
@@ -277,17 +264,14 @@ export class Dispatcher {
     delivery: Delivery,
     outcome: DispatchEvent['outcome'],
     attempt: number,
-    settle: () => Promise<void>,
+    settling: Promise<void>,
     handler?: string,
     error?: WharfError,
   ): Promise<void> {
-    await settle();
-    this.#runtime.observe({
-      outcome,
-      message: delivery.message,
-      attempt,
-      ...(handler === undefined ? {} : { handler }),
-      ...(error === undefined ? {} : { error }),
-    });
+    await settling;
+    const event: { -readonly [K in keyof DispatchEvent]: DispatchEvent[K] } = { outcome, message: delivery.message, attempt };
+    if (handler !== undefined) event.handler = handler;
+    if (error !== undefined) event.error = error;
+    this.#runtime.observe(event);
   }
 }

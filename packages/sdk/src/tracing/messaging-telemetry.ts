@@ -8,10 +8,11 @@ import {
   SpanStatusCode,
   trace,
   type Attributes,
+  type Context,
   type Counter,
   type Histogram,
-  type Link,
   type Span,
+  type Tracer,
 } from '@opentelemetry/api';
 import { WharfError } from '../errors/wharf-error.js';
 import type { MessageKind, TransportMessage } from '../transport/transport.js';
@@ -29,7 +30,17 @@ export interface OutgoingInfo {
   readonly bodySize: number;
 }
 
+/** A CONSUMER span being processed, from {@link MessagingTelemetry.startConsume}. */
+export interface ConsumeScope {
+  readonly span: Span;
+  /** The context to process in, with the span active; undefined when nothing records (no OTel SDK). */
+  readonly context: Context | undefined;
+  readonly started: number;
+  readonly attributes: Attributes;
+}
+
 const INSTRUMENTATION = '@wharf/sdk';
+const CONSUMER_OPTIONS = { kind: SpanKind.CONSUMER };
 
 const operationOf: Record<MessageKind, string> = { event: 'publish', command: 'send', query: 'request', reply: 'reply' };
 
@@ -49,6 +60,8 @@ export class MessagingTelemetry {
   readonly #duration: Histogram;
   readonly #producerAttributes = new Map<string, Attributes>();
   readonly #consumerAttributes = new Map<string, Attributes>();
+  // The API's tracer delegates to an SDK registered later, so one lookup is enough.
+  readonly #tracer: Tracer = trace.getTracer(INSTRUMENTATION);
 
   constructor(service: string, system: string, consumerParent: ConsumerParent) {
     this.#service = service;
@@ -74,14 +87,11 @@ export class MessagingTelemetry {
     });
   }
 
-  #tracer() {
-    return trace.getTracer(INSTRUMENTATION);
-  }
 
   /** Runs `send` inside a PRODUCER span, handing it the headers that carry the trace context. */
   async produce<T>(info: OutgoingInfo, headers: Record<string, string>, send: () => Promise<T>): Promise<T> {
     const operation = operationOf[info.kind];
-    const span = this.#tracer().startSpan(`publish ${info.type}`, { kind: SpanKind.PRODUCER });
+    const span = this.#tracer.startSpan(`publish ${info.type}`, { kind: SpanKind.PRODUCER });
     if (span.isRecording()) {
       span.setAttributes({
         'messaging.system': this.#system,
@@ -120,15 +130,21 @@ export class MessagingTelemetry {
     }
   }
 
-  /** Runs `process` inside a CONSUMER span continuing the producer's trace from the message headers. */
-  async consume<T>(message: TransportMessage, queue: string, attempt: number, process: (span: Span) => Promise<T>): Promise<T> {
+  /**
+   * Opens the CONSUMER span of a message, continuing the producer's trace from its headers. Run the processing
+   * inside `scope.context` when it is defined (`context.with`), then call {@link endConsume}.
+   */
+  startConsume(message: TransportMessage, queue: string, attempt: number): ConsumeScope {
     // Only the message says which trace it belongs to: the context the transport delivers in (a connection's, or
     // in-process the publisher's that scheduled the delivery) must not become the parent of an untraced message.
     const producer = propagation.extract(ROOT_CONTEXT, message.headers);
     const producerSpan = trace.getSpanContext(producer);
-    const links: Link[] = producerSpan ? [{ context: producerSpan }] : [];
     const parent = this.#consumerParent === 'child' ? producer : ROOT_CONTEXT;
-    const span = this.#tracer().startSpan(`process ${message.type}`, { kind: SpanKind.CONSUMER, links }, parent);
+    const span = this.#tracer.startSpan(
+      `process ${message.type}`,
+      producerSpan ? { kind: SpanKind.CONSUMER, links: [{ context: producerSpan }] } : CONSUMER_OPTIONS,
+      parent,
+    );
     if (span.isRecording()) {
       span.setAttributes({
         'messaging.system': this.#system,
@@ -144,18 +160,19 @@ export class MessagingTelemetry {
         'wharf.message.attempt': attempt,
       });
     }
-    const started = performance.now();
     const attributes = this.#cached(this.#consumerAttributes, message.type, () =>
       this.#metricAttributes('process', queue, message.type),
     );
     this.#consumed.add(1, attributes);
-    try {
-      if (!span.isRecording() && !isSpanContextValid(span.spanContext())) return await process(span);
-      return await context.with(trace.setSpan(producer, span), () => process(span));
-    } finally {
-      this.#duration.record((performance.now() - started) / 1000, attributes);
-      span.end();
-    }
+    // With no OTel SDK the span is a no-op without a valid context: there is no context to activate.
+    const active = !span.isRecording() && !isSpanContextValid(span.spanContext()) ? undefined : trace.setSpan(producer, span);
+    return { span, context: active, started: performance.now(), attributes };
+  }
+
+  /** Records the processing time of a message and ends its CONSUMER span. */
+  endConsume(scope: ConsumeScope): void {
+    this.#duration.record((performance.now() - scope.started) / 1000, scope.attributes);
+    scope.span.end();
   }
 
   /** Marks a consumer span as failed with the error's code. */
