@@ -1,4 +1,5 @@
 import { connect, type ChannelModel } from 'amqplib';
+import { coalesceWrites } from './coalesce-writes.js';
 import { WharfError } from '@wharf/sdk';
 import { backoffDelay, pause } from './backoff.js';
 
@@ -128,6 +129,7 @@ export class ConnectionManager {
       timeout: SOCKET_CONNECT_TIMEOUT_MS,
       clientProperties: { connection_name: service },
     });
+    coalesceWrites(model);
     let up = false;
     let closedBy: Error | undefined;
     let closed = false;

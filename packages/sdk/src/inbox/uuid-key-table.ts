@@ -1,0 +1,139 @@
+// Each entry: the prefix's number, then the UUID's 128 bits as four 32-bit words.
+const WORDS = 5;
+const UUID_LENGTH = 36;
+
+/**
+ * A bounded set of `<prefix>:<lower-case UUID>` keys kept in typed arrays: about 28 bytes per key and no object
+ * per key for the garbage collector to promote and trace. The oldest key makes room for a new one at capacity.
+ * Exact: a key is found only if the same prefix and the same 128 bits were added.
+ */
+export class UuidKeyTable {
+  readonly #capacity: number;
+  readonly #prefixes = new Map<string, number>();
+  // A ring of entries in insertion order, and an open-addressing index of them (entry + 1; 0 is empty).
+  #entries: Uint32Array | undefined;
+  #index: Int32Array | undefined;
+  #mask = 0;
+  #next = 0;
+  #size = 0;
+  readonly #key = new Uint32Array(WORDS);
+
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+
+  /** Parses `key` for the next `has`/`add`; false when it is not of the `<prefix>:<UUID>` form. */
+  load(key: string): boolean {
+    const start = key.length - UUID_LENGTH;
+    if (start < 1 || key.charCodeAt(start - 1) !== 0x3a /* ':' */) return false;
+    const words = this.#key;
+    let word = 0;
+    let nibbles = 0;
+    for (let i = 0; i < UUID_LENGTH; i += 1) {
+      const code = key.charCodeAt(start + i);
+      if (i === 8 || i === 13 || i === 18 || i === 23) {
+        if (code !== 0x2d /* '-' */) return false;
+        continue;
+      }
+      const nibble = code >= 0x30 && code <= 0x39 ? code - 0x30 : code >= 0x61 && code <= 0x66 ? code - 0x57 : -1;
+      if (nibble < 0) return false;
+      word = (word << 4) | nibble;
+      nibbles += 1;
+      if (nibbles % 8 === 0) {
+        words[nibbles / 8] = word;
+        word = 0;
+      }
+    }
+    const prefix = key.slice(0, start - 1);
+    let number = this.#prefixes.get(prefix);
+    if (number === undefined) {
+      // Prefixes are handler names, a handful per service; refuse unbounded growth from odd keys.
+      if (this.#prefixes.size >= 0xffff) return false;
+      number = this.#prefixes.size;
+      this.#prefixes.set(prefix, number);
+    }
+    words[0] = number;
+    return true;
+  }
+
+  /** True when the loaded key was added and not yet evicted. */
+  has(): boolean {
+    return this.#find() >= 0;
+  }
+
+  /** Adds the loaded key (evicting the oldest at capacity). */
+  add(): void {
+    if (this.#capacity === 0 || this.#find() >= 0) return;
+    const entries = (this.#entries ??= this.#allocate());
+    const entry = this.#next;
+    if (this.#size === this.#capacity) this.#remove(entry);
+    else this.#size += 1;
+    entries.set(this.#key, entry * WORDS);
+    const index = this.#index as Int32Array;
+    let slot = this.#home(entries, entry);
+    while (index[slot] !== 0) slot = (slot + 1) & this.#mask;
+    index[slot] = entry + 1;
+    this.#next = (entry + 1) % this.#capacity;
+  }
+
+  #allocate(): Uint32Array {
+    let slots = 2;
+    while (slots < this.#capacity * 2) slots *= 2;
+    this.#index = new Int32Array(slots);
+    this.#mask = slots - 1;
+    return new Uint32Array(this.#capacity * WORDS);
+  }
+
+  // The slot of the loaded key in the index, or -1.
+  #find(): number {
+    const entries = this.#entries;
+    const index = this.#index;
+    if (!entries || !index) return -1;
+    const key = this.#key;
+    for (let slot = this.#hash(key, 0); ; slot = (slot + 1) & this.#mask) {
+      const stored = (index[slot] ?? 0) - 1;
+      if (stored < 0) return -1;
+      const at = stored * WORDS;
+      if (
+        entries[at + 4] === key[4] &&
+        entries[at + 3] === key[3] &&
+        entries[at + 2] === key[2] &&
+        entries[at + 1] === key[1] &&
+        entries[at] === key[0]
+      ) {
+        return slot;
+      }
+    }
+  }
+
+  #home(entries: Uint32Array, entry: number): number {
+    return this.#hash(entries, entry * WORDS);
+  }
+
+  // UUIDv7 and v4 end in random bits; mixing in the other words spreads ids that share them.
+  #hash(words: Uint32Array, at: number): number {
+    let h = Math.imul((words[at + 4] ?? 0) ^ (words[at] ?? 0), 0x9e3779b1);
+    h ^= Math.imul(words[at + 3] ?? 0, 0x85ebca6b) ^ (words[at + 2] ?? 0) ^ (words[at + 1] ?? 0);
+    h ^= h >>> 15;
+    return Math.imul(h, 0xc2b2ae35) & this.#mask;
+  }
+
+  // Removes an entry from the index by backward-shift deletion, so no probe sequence is broken.
+  #remove(entry: number): void {
+    const entries = this.#entries as Uint32Array;
+    const index = this.#index as Int32Array;
+    const mask = this.#mask;
+    let hole = this.#home(entries, entry);
+    while (index[hole] !== entry + 1) hole = (hole + 1) & mask;
+    for (let slot = (hole + 1) & mask; index[slot] !== 0; slot = (slot + 1) & mask) {
+      const home = this.#home(entries, (index[slot] as number) - 1);
+      // Move the entry back into the hole unless its home lies cyclically in (hole, slot].
+      const stays = hole <= slot ? home > hole && home <= slot : home > hole || home <= slot;
+      if (!stays) {
+        index[hole] = index[slot] as number;
+        hole = slot;
+      }
+    }
+    index[hole] = 0;
+  }
+}
