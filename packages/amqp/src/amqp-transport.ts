@@ -137,6 +137,7 @@ export class AmqpTransport implements Transport {
   }
 
   publish(message: TransportMessage, options: SendOptions): Promise<void> {
+    if (message.kind === 'reply') return this.#send(message, () => this.#publisher.reply(toOutbound(message)));
     return this.#send(message, () => this.#publisher.publish(toOutbound(message), options.timeoutMs)).then(
       () => undefined,
     );

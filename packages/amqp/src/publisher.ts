@@ -2,6 +2,8 @@ import type { ChannelModel, ConfirmChannel, Message } from 'amqplib';
 import { WharfError } from '@wharf/sdk';
 import { DIRECT_REPLY_TO, PUBLISH_TAG_HEADER, type Outbound } from './message-mapping.js';
 
+const SENT: Promise<void> = Promise.resolve();
+
 interface Pending {
   readonly outbound: Outbound;
   /** False when the publish no longer makes sense (a retry copy whose delivery's channel closed). */
@@ -115,6 +117,24 @@ export class Publisher {
       this.#inFlight.add(pending);
       this.#send(pending);
     });
+  }
+
+  /**
+   * Sends a reply to a direct reply-to address without tracking its confirm: a reply is transient and not
+   * mandatory, RabbitMQ drops it when its requester has gone, and the request is acked either way; waiting for
+   * the confirm would only hold the request's prefetch slot one more round trip. Rejects when there is no channel.
+   */
+  reply(outbound: Outbound): Promise<void> {
+    const channel = this.#channel;
+    if (this.#closed || !channel) {
+      return Promise.reject(unavailable(`The reply to ${outbound.type} was not sent: no connection to RabbitMQ`));
+    }
+    try {
+      channel.publish(outbound.exchange, outbound.routingKey, outbound.content, outbound.options);
+      return SENT;
+    } catch (error) {
+      return Promise.reject(unavailable(`The reply to ${outbound.type} was not sent: ${(error as Error).message}`));
+    }
   }
 
   /** Publishes a request with direct reply-to and resolves with the reply whose correlation id matches. */

@@ -82,8 +82,9 @@ export interface Transport {
   declare(topology: QueueTopology): Promise<void>;
   /**
    * Routes a message by kind: events by type to every bound queue, commands and queries to the owning
-   * service's queue, replies to `replyTo`. Resolves once the broker has confirmed it; rejects with
-   * UNROUTABLE when no queue takes it, PUBLISH_TIMEOUT or TRANSPORT_UNAVAILABLE otherwise.
+   * service's queue, replies to `replyTo`. Resolves once the broker has confirmed it (a reply, which is
+   * transient and best-effort, once it is sent); rejects with UNROUTABLE when no queue takes it, PUBLISH_TIMEOUT
+   * or TRANSPORT_UNAVAILABLE otherwise.
    */
   publish(message: TransportMessage, options: SendOptions): Promise<void>;
   /** Publishes a query and resolves with the reply; rejects with REQUEST_TIMEOUT naming type and destination. */
