@@ -38,6 +38,11 @@ export interface Outbound {
   readonly type: string;
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+// The headers of a message that has none: shared, and frozen so that nobody adds to it.
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 const KINDS: ReadonlySet<string> = new Set<MessageKind>(['event', 'command', 'query', 'reply']);
 // Transport bookkeeping, and what RabbitMQ adds when a retry queue dead-letters a message back: not the SDK's business.
 const INTERNAL_HEADERS: ReadonlySet<string> = new Set(['x-wharf-kind', 'x-wharf-timestamp-ms', 'x-wharf-publish-tag', 'x-death']);
@@ -118,8 +123,17 @@ function hasAny(record: Readonly<Record<string, string>>): boolean {
 /** The ms timestamp a UUIDv7 message id starts with, or undefined for any other id. */
 export function timeOfId(id: string): number | undefined {
   if (id.length !== 36 || id.charCodeAt(14) !== 0x37 /* '7' */ || id.charCodeAt(8) !== 0x2d /* '-' */) return undefined;
-  const ms = Number(`0x${id.slice(0, 8)}`) * 0x10000 + Number(`0x${id.slice(9, 13)}`);
-  return Number.isNaN(ms) ? undefined : ms;
+  // 48 bits: the first 8 hex digits, then the 4 after the dash (read without making substrings).
+  let ms = 0;
+  for (let i = 0; i < 13; i += 1) {
+    if (i === 8) continue;
+    const code = id.charCodeAt(i);
+    const digit =
+      code >= 0x30 && code <= 0x39 ? code - 0x30 : code >= 0x61 && code <= 0x66 ? code - 0x57 : code >= 0x41 && code <= 0x46 ? code - 0x37 : -1;
+    if (digit < 0) return undefined;
+    ms = ms * 16 + digit;
+  }
+  return ms;
 }
 
 /**
@@ -128,18 +142,20 @@ export function timeOfId(id: string): number | undefined {
  */
 export function fromAmqp(raw: Message, kind?: MessageKind): TransportMessage {
   const { properties, fields } = raw;
-  const rawHeaders: Record<string, unknown> = properties.headers ?? {};
-  const headers: Record<string, string> = {};
+  const rawHeaders: Record<string, unknown> = properties.headers ?? NO_HEADERS;
+  let headers: Record<string, string> = NO_HEADERS;
   for (const name in rawHeaders) {
     if (isInternalHeader(name)) continue;
     const text = headerText(rawHeaders[name]);
-    if (text !== undefined) headers[name] = text;
+    if (text === undefined) continue;
+    if (headers === NO_HEADERS) headers = {};
+    headers[name] = text;
   }
   const replyTo = stringOrUndefined(properties.replyTo);
   const correlationId = stringOrUndefined(properties.correlationId);
   // A message without an id (published by something else than Wharf) still needs one to be settled and logged.
   const id = stringOrUndefined(properties.messageId) ?? randomUUID();
-  const message: TransportMessage = {
+  const message: Mutable<TransportMessage> = {
     id,
     kind: kind ?? kindOf(rawHeaders[KIND_HEADER], fields.exchange, replyTo),
     type: stringOrUndefined(properties.type) ?? '',
@@ -147,9 +163,9 @@ export function fromAmqp(raw: Message, kind?: MessageKind): TransportMessage {
     headers,
     appId: stringOrUndefined(properties.appId) ?? '',
     timestamp: timestampOf(rawHeaders[TIMESTAMP_HEADER], id, properties.timestamp),
-    ...(correlationId === undefined ? {} : { correlationId }),
-    ...(replyTo === undefined ? {} : { replyTo }),
   };
+  if (correlationId !== undefined) message.correlationId = correlationId;
+  if (replyTo !== undefined) message.replyTo = replyTo;
   return message;
 }
 

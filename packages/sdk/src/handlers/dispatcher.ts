@@ -156,32 +156,35 @@ export class Dispatcher {
       return this.#reject(delivery, attempt, reason);
     }
     if (contract.kind === 'query') return this.#answer(delivery, attempt, routes[0] as Route, payload, span);
-    for (const route of routes) {
-      const key = `${route.name}:${message.id}`;
-      // Two copies of one message can arrive at once (a publish re-sent after a lost confirm): the second waits
-      // for the first, then finds it in the inbox.
-      while (this.#claims.has(key)) await new Promise<void>((resolve) => this.#waitFor(key, resolve));
-      this.#claims.set(key, undefined);
-      try {
-        const seen = this.#runtime.inbox.has(key);
-        if (seen === true || (seen instanceof Promise && (await seen))) continue;
-        const handled = route.handle(payload, new DeliveryContext(message, attempt, delivery.redelivered, route.name, this.#runtime));
-        // Any thenable is awaited (not only native promises): settling before it resolves would lose the message.
-        if (typeof (handled as PromiseLike<unknown> | undefined)?.then === 'function') await handled;
-        const added = this.#runtime.inbox.add(key);
-        if (added instanceof Promise) await added;
-      } catch (thrown) {
-        const error = WharfError.from(thrown);
-        this.#runtime.telemetry.failed(span, error);
-        if (!error.retryable || attempt >= route.policy.maxAttempts) return this.#reject(delivery, attempt, error, route);
-        return this.#retry(delivery, attempt, error, route);
-      } finally {
-        const waiters = this.#claims.get(key);
-        this.#claims.delete(key);
-        if (waiters) for (const wake of waiters) wake();
+    const { id } = message;
+    // Two copies of one message can arrive at once (a publish re-sent after a lost confirm): the second waits
+    // for the first, then finds it in the inbox.
+    while (this.#claims.has(id)) await new Promise<void>((resolve) => this.#waitFor(id, resolve));
+    this.#claims.set(id, undefined);
+    try {
+      for (const route of routes) {
+        const key = `${route.name}:${id}`;
+        try {
+          const seen = this.#runtime.inbox.has(key);
+          if (seen === true || (seen instanceof Promise && (await seen))) continue;
+          const handled = route.handle(payload, new DeliveryContext(message, attempt, delivery.redelivered, route.name, this.#runtime));
+          // Any thenable is awaited (not only native promises): settling before it resolves would lose the message.
+          if (typeof (handled as PromiseLike<unknown> | undefined)?.then === 'function') await handled;
+          const added = this.#runtime.inbox.add(key);
+          if (added instanceof Promise) await added;
+        } catch (thrown) {
+          const error = WharfError.from(thrown);
+          this.#runtime.telemetry.failed(span, error);
+          if (!error.retryable || attempt >= route.policy.maxAttempts) return await this.#reject(delivery, attempt, error, route);
+          return await this.#retry(delivery, attempt, error, route);
+        }
       }
+      return await this.#settle(delivery, 'handled', attempt, delivery.ack(), this.#names.get(message.type));
+    } finally {
+      const waiters = this.#claims.get(id);
+      this.#claims.delete(id);
+      if (waiters) for (const wake of waiters) wake();
     }
-    return this.#settle(delivery, 'handled', attempt, delivery.ack(), this.#names.get(message.type));
   }
 
   async #answer(delivery: Delivery, attempt: number, route: Route, request: unknown, span: Span): Promise<void> {

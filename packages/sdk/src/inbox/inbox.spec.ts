@@ -54,6 +54,11 @@ describe('InMemoryInbox', () => {
     expect(inbox.has(`HH:${id}`)).toBe(false);
     expect(inbox.has(`:${id}`)).toBe(false);
     expect(inbox.has(id)).toBe(false);
+    // A key that fails to parse halfway must not leave the previous key's parse behind.
+    inbox.add(`H:${id.slice(0, 30)}zzzzzz`);
+    expect(inbox.has(`H:${id}`)).toBe(true);
+    expect(inbox.has(`H:${id.slice(0, 30)}zzzzzz`)).toBe(true);
+    expect(inbox.has(`H:${id.slice(0, 30)}000000`)).toBe(false);
     inbox.add(`H:${id.toUpperCase()}`);
     expect(inbox.has(`H:${id.toUpperCase()}`)).toBe(true);
   });

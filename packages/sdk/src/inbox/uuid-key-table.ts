@@ -17,6 +17,10 @@ export class UuidKeyTable {
   #next = 0;
   #size = 0;
   readonly #key = new Uint32Array(WORDS);
+  #loaded: string | undefined;
+  // The prefix of the last key and its number: a service's keys mostly share one.
+  #lastPrefix: string | undefined;
+  #lastNumber = 0;
 
   constructor(capacity: number) {
     this.#capacity = capacity;
@@ -24,6 +28,9 @@ export class UuidKeyTable {
 
   /** Parses `key` for the next `has`/`add`; false when it is not of the `<prefix>:<UUID>` form. */
   load(key: string): boolean {
+    // `has` and then `add` of the same key: parse it once.
+    if (key === this.#loaded) return true;
+    this.#loaded = undefined;
     const start = key.length - UUID_LENGTH;
     if (start < 1 || key.charCodeAt(start - 1) !== 0x3a /* ':' */) return false;
     const words = this.#key;
@@ -44,15 +51,23 @@ export class UuidKeyTable {
         word = 0;
       }
     }
-    const prefix = key.slice(0, start - 1);
-    let number = this.#prefixes.get(prefix);
-    if (number === undefined) {
-      // Prefixes are handler names, a handful per service; refuse unbounded growth from odd keys.
-      if (this.#prefixes.size >= 0xffff) return false;
-      number = this.#prefixes.size;
-      this.#prefixes.set(prefix, number);
+    const last = this.#lastPrefix;
+    if (last !== undefined && last.length === start - 1 && key.startsWith(last)) {
+      words[0] = this.#lastNumber;
+    } else {
+      const prefix = key.slice(0, start - 1);
+      let number = this.#prefixes.get(prefix);
+      if (number === undefined) {
+        // Prefixes are handler names, a handful per service; refuse unbounded growth from odd keys.
+        if (this.#prefixes.size >= 0xffff) return false;
+        number = this.#prefixes.size;
+        this.#prefixes.set(prefix, number);
+      }
+      this.#lastPrefix = prefix;
+      this.#lastNumber = number;
+      words[0] = number;
     }
-    words[0] = number;
+    this.#loaded = key;
     return true;
   }
 
