@@ -63,8 +63,8 @@ describe('InMemoryInbox', () => {
     expect(inbox.has(`H:${id.toUpperCase()}`)).toBe(true);
   });
 
-  it('keeps exactly the last N distinct UUID keys through many evictions and duplicates', () => {
-    const capacity = 1_000;
+  // 5,000 also makes the arrays grow (from 1,024 keys) before the ring wraps.
+  it.each([1_000, 5_000])('keeps exactly the last %i distinct UUID keys through evictions and duplicates', (capacity) => {
     const inbox = new InMemoryInbox(capacity);
     const reference = new ReferenceInbox(capacity);
     const random = seeded(42);

@@ -21,7 +21,10 @@ export const Inbox = Symbol.for('@wharf/sdk/Inbox');
 export class InMemoryInbox implements Inbox {
   readonly #table: UuidKeyTable;
   readonly #other = new Set<string>();
+  // The other keys in insertion order, as a ring: evicting the oldest is one step, not a scan.
+  readonly #ring: string[] = [];
   readonly #capacity: number;
+  #next = 0;
 
   constructor(capacity = 100_000) {
     this.#capacity = capacity;
@@ -34,11 +37,14 @@ export class InMemoryInbox implements Inbox {
 
   add(key: string): void {
     if (this.#table.load(key)) return this.#table.add();
-    this.#other.add(key);
-    // A Set iterates in insertion order, so the first key is the oldest.
-    if (this.#other.size > this.#capacity) {
-      const oldest = this.#other.values().next().value;
-      if (oldest !== undefined) this.#other.delete(oldest);
+    if (this.#capacity === 0 || this.#other.has(key)) return;
+    if (this.#ring.length < this.#capacity) {
+      this.#ring.push(key);
+    } else {
+      this.#other.delete(this.#ring[this.#next] as string);
+      this.#ring[this.#next] = key;
+      this.#next = (this.#next + 1) % this.#capacity;
     }
+    this.#other.add(key);
   }
 }

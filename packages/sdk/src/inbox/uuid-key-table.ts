@@ -3,8 +3,9 @@ const WORDS = 5;
 const UUID_LENGTH = 36;
 
 /**
- * A bounded set of `<prefix>:<lower-case UUID>` keys kept in typed arrays: about 28 bytes per key and no object
- * per key for the garbage collector to promote and trace. The oldest key makes room for a new one at capacity.
+ * A bounded set of `<prefix>:<lower-case UUID>` keys kept in typed arrays: 20 bytes per key plus 8 of index, no
+ * object per key for the garbage collector to promote and trace, and arrays that grow with use up to the
+ * capacity. The oldest key makes room for a new one at capacity.
  * Exact: a key is found only if the same prefix and the same 128 bits were added.
  */
 export class UuidKeyTable {
@@ -14,6 +15,7 @@ export class UuidKeyTable {
   #entries: Uint32Array | undefined;
   #index: Int32Array | undefined;
   #mask = 0;
+  #allocated = 0;
   #next = 0;
   #size = 0;
   readonly #key = new Uint32Array(WORDS);
@@ -79,24 +81,36 @@ export class UuidKeyTable {
   /** Adds the loaded key (evicting the oldest at capacity). */
   add(): void {
     if (this.#capacity === 0 || this.#find() >= 0) return;
-    const entries = (this.#entries ??= this.#allocate());
+    if (this.#size === this.#allocated && this.#allocated < this.#capacity) this.#grow();
+    const entries = this.#entries as Uint32Array;
     const entry = this.#next;
     if (this.#size === this.#capacity) this.#remove(entry);
     else this.#size += 1;
     entries.set(this.#key, entry * WORDS);
+    this.#insert(entries, entry);
+    this.#next = (entry + 1) % this.#capacity;
+  }
+
+  // The arrays start small and double up to the capacity: a service that handles little keeps little.
+  #grow(): void {
+    const allocated = Math.min(this.#capacity, Math.max(1_024, this.#allocated * 2));
+    const entries = new Uint32Array(allocated * WORDS);
+    if (this.#entries) entries.set(this.#entries);
+    let slots = 2;
+    while (slots < allocated * 2) slots *= 2;
+    this.#entries = entries;
+    this.#index = new Int32Array(slots);
+    this.#mask = slots - 1;
+    this.#allocated = allocated;
+    // Until the capacity is reached the ring has not wrapped: entries 0..size-1 are in insertion order.
+    for (let entry = 0; entry < this.#size; entry += 1) this.#insert(entries, entry);
+  }
+
+  #insert(entries: Uint32Array, entry: number): void {
     const index = this.#index as Int32Array;
     let slot = this.#home(entries, entry);
     while (index[slot] !== 0) slot = (slot + 1) & this.#mask;
     index[slot] = entry + 1;
-    this.#next = (entry + 1) % this.#capacity;
-  }
-
-  #allocate(): Uint32Array {
-    let slots = 2;
-    while (slots < this.#capacity * 2) slots *= 2;
-    this.#index = new Int32Array(slots);
-    this.#mask = slots - 1;
-    return new Uint32Array(this.#capacity * WORDS);
   }
 
   // The slot of the loaded key in the index, or -1.
