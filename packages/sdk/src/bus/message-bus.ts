@@ -6,13 +6,16 @@ import type {
   QueryContract,
   Response,
 } from '../contracts/contract.js';
-import { validate, validateNow } from '../contracts/validate.js';
+import { validateNow } from '../contracts/validate.js';
 import { WharfError, type WireError } from '../errors/wharf-error.js';
 import { messageId } from '../ids/message-id.js';
 import { COMMANDS_EXCHANGE, EVENTS_EXCHANGE } from '../transport/naming.js';
 import type { Transport, TransportMessage } from '../transport/transport.js';
 import type { MessagingTelemetry } from '../tracing/messaging-telemetry.js';
 import type { Bus, PublishOptions, RequestOptions } from './bus.js';
+
+// A message the bus builds: its headers are still open to the trace context, and its correlation id is set last.
+type OutgoingMessage = { -readonly [K in keyof TransportMessage]: TransportMessage[K] } & { headers: Record<string, string> };
 
 /** What a {@link MessageBus} needs from its service. */
 export interface BusRuntime {
@@ -43,7 +46,8 @@ export class MessageBus implements Bus {
 
   async publish<C extends EventContract>(event: C, payload: PayloadInput<C>, options: PublishOptions = {}): Promise<void> {
     this.#expectKind(event, 'event', 'publish');
-    const message = await this.#build(event, payload, options);
+    const built = this.#build(event, payload, options);
+    const message = built instanceof Promise ? await built : built;
     await this.#send(message, EVENTS_EXCHANGE, options.timeoutMs ?? this.#runtime.publishTimeoutMs, (m, timeoutMs) =>
       this.#runtime.transport.publish(m, { timeoutMs }),
     );
@@ -51,7 +55,8 @@ export class MessageBus implements Bus {
 
   async send<C extends CommandContract>(command: C, payload: PayloadInput<C>, options: PublishOptions = {}): Promise<void> {
     this.#expectKind(command, 'command', 'send');
-    const message = await this.#build(command, payload, options);
+    const built = this.#build(command, payload, options);
+    const message = built instanceof Promise ? await built : built;
     await this.#send(message, COMMANDS_EXCHANGE, options.timeoutMs ?? this.#runtime.publishTimeoutMs, (m, timeoutMs) =>
       this.#runtime.transport.publish(m, { timeoutMs }),
     );
@@ -63,7 +68,8 @@ export class MessageBus implements Bus {
     options: RequestOptions = {},
   ): Promise<Response<Q>> {
     this.#expectKind(query, 'query', 'request');
-    const message = await this.#build(query, payload, options);
+    const built = this.#build(query, payload, options);
+    const message = built instanceof Promise ? await built : built;
     const reply = await this.#send(
       message,
       COMMANDS_EXCHANGE,
@@ -72,7 +78,7 @@ export class MessageBus implements Bus {
     );
     const body = decodeReply(reply, query.type);
     if (!body.ok) throw WharfError.fromWire(body.error);
-    return validate(query.response, body.data, `The reply to ${query.type}`) as Promise<Response<Q>>;
+    return validateNow(query.response, body.data, `The reply to ${query.type}`) as Response<Q> | Promise<Response<Q>>;
   }
 
   #expectKind(contract: Contract, kind: Contract['kind'], verb: string): void {
@@ -81,15 +87,19 @@ export class MessageBus implements Bus {
     }
   }
 
-  async #build(contract: Contract, payload: unknown, options: PublishOptions): Promise<Omit<TransportMessage, 'headers'> & { headers: Record<string, string> }> {
-    let value = validateNow(contract.schema, payload, `The ${contract.kind} ${contract.type}`);
-    if (value instanceof Promise) value = await value;
+  // Synchronous when the schema validates synchronously (zod does): a promise per message saved.
+  #build(contract: Contract, payload: unknown, options: PublishOptions): OutgoingMessage | Promise<OutgoingMessage> {
+    const value = validateNow(contract.schema, payload, `The ${contract.kind} ${contract.type}`);
+    if (value instanceof Promise) return value.then((resolved) => this.#message(contract, resolved, options));
+    return this.#message(contract, value, options);
+  }
+
+  #message(contract: Contract, value: unknown, options: PublishOptions): OutgoingMessage {
     // One clock reading for both: a UUIDv7 id carries the same ms timestamp, so the wire needs no header for it.
     const now = Date.now();
-    const id = options.messageId ?? messageId(now);
     const correlationId = options.correlationId ?? this.#correlationId;
-    return {
-      id,
+    const message: OutgoingMessage = {
+      id: options.messageId ?? messageId(now),
       kind: contract.kind,
       type: contract.type,
       body: Buffer.from(JSON.stringify(value)),
@@ -97,12 +107,13 @@ export class MessageBus implements Bus {
       headers: { ...options.headers },
       appId: this.#runtime.service,
       timestamp: now,
-      ...(correlationId === undefined ? {} : { correlationId }),
     };
+    if (correlationId !== undefined) message.correlationId = correlationId;
+    return message;
   }
 
   #send<T>(
-    message: Omit<TransportMessage, 'headers'> & { headers: Record<string, string> },
+    message: OutgoingMessage,
     destination: string,
     timeoutMs: number,
     deliver: (message: TransportMessage, timeoutMs: number) => Promise<T>,
