@@ -138,9 +138,7 @@ export class AmqpTransport implements Transport {
 
   publish(message: TransportMessage, options: SendOptions): Promise<void> {
     if (message.kind === 'reply') return this.#send(message, () => this.#publisher.reply(toOutbound(message)));
-    return this.#send(message, () => this.#publisher.publish(toOutbound(message), options.timeoutMs)).then(
-      () => undefined,
-    );
+    return this.#send(message, () => this.#publisher.publish(toOutbound(message), options.timeoutMs));
   }
 
   async request(message: TransportMessage, options: SendOptions): Promise<TransportMessage> {

@@ -71,52 +71,54 @@ export class Publisher {
     return this.#channel !== undefined;
   }
 
-  /** Publishes and resolves with the channel that confirmed it. */
-  publish(outbound: Outbound, timeoutMs: number, guard?: () => boolean): Promise<ConfirmChannel> {
+  /** Publishes and resolves once the broker has confirmed it. */
+  publish(outbound: Outbound, timeoutMs: number, guard?: () => boolean): Promise<void> {
     if (this.#closed)
       return Promise.reject(unavailable(`${outbound.type} was not published: the transport is closed`));
-    return new Promise<ConfirmChannel>((resolve, reject) => {
-      let done = false;
-      const pending: Pending = {
-        outbound,
-        guard,
-        sentOn: undefined,
-        tag: undefined,
-        unconfirmed: false,
-        returned: undefined,
-        finish: (error, channel) => {
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
-          this.#forget(pending);
-          this.#inFlight.delete(pending);
-          if (this.#inFlight.size === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
-          if (error) reject(error);
-          else resolve(channel as ConfirmChannel);
-        },
-      };
-      const timer = setTimeout(() => {
-        pending.finish(
-          pending.sentOn
-            ? new WharfError(
-                'PUBLISH_TIMEOUT',
-                `RabbitMQ did not confirm ${outbound.type} within ${timeoutMs} ms`,
-                {
-                  data: { type: outbound.type, exchange: outbound.exchange, timeoutMs },
-                },
-              )
-            : unavailable(
-                `${outbound.type} was not published: no connection to RabbitMQ within ${timeoutMs} ms`,
-                {
-                  type: outbound.type,
-                  timeoutMs,
-                },
-              ),
-        );
-      }, timeoutMs);
-      this.#inFlight.add(pending);
-      this.#send(pending);
+    return new Promise<void>((resolve, reject) => {
+      this.#enqueue(outbound, timeoutMs, guard, (error) => (error ? reject(error) : resolve()));
     });
+  }
+
+  // Sends `outbound` and calls `done` once: with the channel that confirmed it, or with why it failed.
+  #enqueue(
+    outbound: Outbound,
+    timeoutMs: number,
+    guard: (() => boolean) | undefined,
+    done: (error: Error | undefined, channel?: ConfirmChannel) => void,
+  ): void {
+    let finished = false;
+    const pending: Pending = {
+      outbound,
+      guard,
+      sentOn: undefined,
+      tag: undefined,
+      unconfirmed: false,
+      returned: undefined,
+      finish: (error, channel) => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        this.#forget(pending);
+        this.#inFlight.delete(pending);
+        if (this.#inFlight.size === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+        done(error, channel);
+      },
+    };
+    const timer = setTimeout(() => {
+      pending.finish(
+        pending.sentOn
+          ? new WharfError('PUBLISH_TIMEOUT', `RabbitMQ did not confirm ${outbound.type} within ${timeoutMs} ms`, {
+              data: { type: outbound.type, exchange: outbound.exchange, timeoutMs },
+            })
+          : unavailable(`${outbound.type} was not published: no connection to RabbitMQ within ${timeoutMs} ms`, {
+              type: outbound.type,
+              timeoutMs,
+            }),
+      );
+    }, timeoutMs);
+    this.#inFlight.add(pending);
+    this.#send(pending);
   }
 
   /**
@@ -169,17 +171,17 @@ export class Publisher {
         ...outbound,
         options: { ...outbound.options, correlationId, replyTo: DIRECT_REPLY_TO },
       };
-      this.publish(request, timeoutMs).then(
-        (channel) => {
-          // Confirmed on a channel that has closed since: its reply-to address is gone with it.
-          if (channel !== this.#channel) entry.finish(replyLost(outbound.type));
-          else entry.channel = channel;
-        },
-        (error: unknown) => {
+      this.#enqueue(request, timeoutMs, undefined, (error, channel) => {
+        if (error) {
           const timeout = WharfError.is(error) && error.code === 'PUBLISH_TIMEOUT';
-          entry.finish(timeout ? timedOut() : (error as Error));
-        },
-      );
+          entry.finish(timeout ? timedOut() : error);
+        } else if (channel !== this.#channel) {
+          // Confirmed on a channel that has closed since: its reply-to address is gone with it.
+          entry.finish(replyLost(outbound.type));
+        } else {
+          entry.channel = channel;
+        }
+      });
     });
   }
 

@@ -57,6 +57,8 @@ const H = {
   lastFailure: 'x-wharf-last-failure-at',
 } as const;
 
+const SETTLED: Promise<void> = Promise.resolve();
+
 function never(code: ErrorCode, message: string, data?: unknown): WharfError {
   return new WharfError(code, message, { retryable: false, data });
 }
@@ -96,7 +98,28 @@ export class Dispatcher {
   readonly onDelivery = (delivery: Delivery): Promise<void> => {
     if (this.#draining) return this.#settle(delivery, 'released', 1, delivery.release());
     this.#active += 1;
-    return this.#process(delivery);
+    const { message } = delivery;
+    let attempt = 1;
+    try {
+      const header = message.headers[ATTEMPT_HEADER];
+      if (header !== undefined) attempt = Math.max(1, Number.parseInt(header, 10) || 1);
+      const routes = this.#routes.get(message.type);
+      if (message.body.length > this.#runtime.maxMessageBytes) {
+        const error = never('MESSAGE_TOO_LARGE', `${message.type} body of ${message.body.length} bytes exceeds ${this.#runtime.maxMessageBytes}`);
+        return this.#refuse(delivery, attempt, error);
+      }
+      if (!routes || routes.length === 0) {
+        const error = never('NO_HANDLER', `${this.#runtime.service.name} has no handler for ${message.type || '(no type)'}`);
+        return this.#refuse(delivery, attempt, error);
+      }
+      const scope = this.#runtime.telemetry.startConsume(message, this.#runtime.queue, attempt);
+      // Handlers run in the CONSUMER span's context when something records it (an OTel SDK).
+      if (scope.context === undefined) return this.#run(delivery, attempt, routes, scope);
+      return context.with(scope.context, this.#run, this, delivery, attempt, routes, scope);
+    } catch (error) {
+      this.#done(message, error);
+      return SETTLED;
+    }
   };
 
   /** Stops starting handlers (later deliveries go back to the queue) and waits for running ones, up to `timeoutMs`. */
@@ -112,78 +135,77 @@ export class Dispatcher {
     return drained;
   }
 
-  async #process(delivery: Delivery): Promise<void> {
-    const { message } = delivery;
-    const { telemetry } = this.#runtime;
-    let scope: ConsumeScope | undefined;
+  // A delivery that no handler can take: dead-lettered without a span.
+  async #refuse(delivery: Delivery, attempt: number, error: WharfError): Promise<void> {
+    let failure: unknown;
     try {
-      const header = message.headers[ATTEMPT_HEADER];
-      const attempt = header === undefined ? 1 : Math.max(1, Number.parseInt(header, 10) || 1);
-      const routes = this.#routes.get(message.type);
-      if (message.body.length > this.#runtime.maxMessageBytes) {
-        const error = never('MESSAGE_TOO_LARGE', `${message.type} body of ${message.body.length} bytes exceeds ${this.#runtime.maxMessageBytes}`);
-        return await this.#reject(delivery, attempt, error);
-      }
-      if (!routes || routes.length === 0) {
-        const error = never('NO_HANDLER', `${this.#runtime.service.name} has no handler for ${message.type || '(no type)'}`);
-        return await this.#reject(delivery, attempt, error);
-      }
-      scope = telemetry.startConsume(message, this.#runtime.queue, attempt);
-      const { span } = scope;
-      await (scope.context === undefined
-        ? this.#run(delivery, attempt, routes, span)
-        : context.with(scope.context, () => this.#run(delivery, attempt, routes, span)));
-    } catch (error) {
-      this.#runtime.logger.error({ err: error, messageId: message.id }, 'could not settle a delivery');
-    } finally {
-      if (scope) telemetry.endConsume(scope);
-      this.#active -= 1;
-      if (this.#active === 0 && this.#idleWaiters.length > 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+      await this.#reject(delivery, attempt, error);
+    } catch (thrown) {
+      failure = thrown;
     }
+    this.#done(delivery.message, failure);
   }
 
-  // Validates the body, then runs the handlers (or the query's one) and settles the delivery.
-  async #run(delivery: Delivery, attempt: number, routes: readonly Route[], span: Span): Promise<void> {
-    const { message } = delivery;
-    const contract = (routes[0] as Route).contract;
-    let payload: unknown;
+  // One delivery less in flight; `failure` is what kept it from being settled.
+  #done(message: TransportMessage, failure: unknown): void {
+    if (failure !== undefined) this.#runtime.logger.error({ err: failure, messageId: message.id }, 'could not settle a delivery');
+    this.#active -= 1;
+    if (this.#active === 0 && this.#idleWaiters.length > 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+  }
+
+  // Validates the body, runs the handlers (or the query's one) and settles the delivery, inside its CONSUMER
+  // span; then counts it done, whatever happened.
+  async #run(delivery: Delivery, attempt: number, routes: readonly Route[], scope: ConsumeScope): Promise<void> {
+    let failure: unknown;
+    const { span } = scope;
     try {
-      payload = validateNow(contract.schema, JSON.parse(message.body.toString('utf8')), `The ${contract.kind} ${contract.type}`);
-      if (payload instanceof Promise) payload = await payload;
-    } catch (error) {
-      const reason = WharfError.is(error) ? error : never('MALFORMED_MESSAGE', `${message.type} body is not JSON: ${(error as Error).message}`);
-      this.#runtime.telemetry.failed(span, reason);
-      return this.#reject(delivery, attempt, reason);
-    }
-    if (contract.kind === 'query') return this.#answer(delivery, attempt, routes[0] as Route, payload, span);
-    const { id } = message;
-    // Two copies of one message can arrive at once (a publish re-sent after a lost confirm): the second waits
-    // for the first, then finds it in the inbox.
-    while (this.#claims.has(id)) await new Promise<void>((resolve) => this.#waitFor(id, resolve));
-    this.#claims.set(id, undefined);
-    try {
-      for (const route of routes) {
-        const key = `${route.name}:${id}`;
-        try {
-          const seen = this.#runtime.inbox.has(key);
-          if (seen === true || (seen instanceof Promise && (await seen))) continue;
-          const handled = route.handle(payload, new DeliveryContext(message, attempt, delivery.redelivered, route.name, this.#runtime));
-          // Any thenable is awaited (not only native promises): settling before it resolves would lose the message.
-          if (typeof (handled as PromiseLike<unknown> | undefined)?.then === 'function') await handled;
-          const added = this.#runtime.inbox.add(key);
-          if (added instanceof Promise) await added;
-        } catch (thrown) {
-          const error = WharfError.from(thrown);
-          this.#runtime.telemetry.failed(span, error);
-          if (!error.retryable || attempt >= route.policy.maxAttempts) return await this.#reject(delivery, attempt, error, route);
-          return await this.#retry(delivery, attempt, error, route);
-        }
+      const { message } = delivery;
+      const contract = (routes[0] as Route).contract;
+      let payload: unknown;
+      try {
+        payload = validateNow(contract.schema, JSON.parse(message.body.toString('utf8')), `The ${contract.kind} ${contract.type}`);
+        if (payload instanceof Promise) payload = await payload;
+      } catch (error) {
+        const reason = WharfError.is(error) ? error : never('MALFORMED_MESSAGE', `${message.type} body is not JSON: ${(error as Error).message}`);
+        this.#runtime.telemetry.failed(span, reason);
+        return await this.#reject(delivery, attempt, reason);
       }
-      return await this.#settle(delivery, 'handled', attempt, delivery.ack(), this.#names.get(message.type));
+      if (contract.kind === 'query') return await this.#answer(delivery, attempt, routes[0] as Route, payload, span);
+      const { id } = message;
+      // Two copies of one message can arrive at once (a publish re-sent after a lost confirm): the second waits
+      // for the first, then finds it in the inbox.
+      while (this.#claims.has(id)) await new Promise<void>((resolve) => this.#waitFor(id, resolve));
+      this.#claims.set(id, undefined);
+      try {
+        for (const route of routes) {
+          const key = `${route.name}:${id}`;
+          try {
+            const seen = this.#runtime.inbox.has(key);
+            if (seen === true || (seen instanceof Promise && (await seen))) continue;
+            const handled = route.handle(payload, new DeliveryContext(message, attempt, delivery.redelivered, route.name, this.#runtime));
+            // Any thenable is awaited (not only native promises): settling before it resolves would lose the message.
+            if (typeof (handled as PromiseLike<unknown> | undefined)?.then === 'function') await handled;
+            const added = this.#runtime.inbox.add(key);
+            if (added instanceof Promise) await added;
+          } catch (thrown) {
+            const error = WharfError.from(thrown);
+            this.#runtime.telemetry.failed(span, error);
+            if (!error.retryable || attempt >= route.policy.maxAttempts) return await this.#reject(delivery, attempt, error, route);
+            return await this.#retry(delivery, attempt, error, route);
+          }
+        }
+        await delivery.ack();
+        this.#observe(delivery, 'handled', attempt, this.#names.get(message.type));
+      } finally {
+        const waiters = this.#claims.get(id);
+        this.#claims.delete(id);
+        if (waiters) for (const wake of waiters) wake();
+      }
+    } catch (thrown) {
+      failure = thrown;
     } finally {
-      const waiters = this.#claims.get(id);
-      this.#claims.delete(id);
-      if (waiters) for (const wake of waiters) wake();
+      this.#runtime.telemetry.endConsume(scope);
+      this.#done(delivery.message, failure);
     }
   }
 
@@ -272,6 +294,10 @@ export class Dispatcher {
     error?: WharfError,
   ): Promise<void> {
     await settling;
+    this.#observe(delivery, outcome, attempt, handler, error);
+  }
+
+  #observe(delivery: Delivery, outcome: DispatchEvent['outcome'], attempt: number, handler?: string, error?: WharfError): void {
     const event: { -readonly [K in keyof DispatchEvent]: DispatchEvent[K] } = { outcome, message: delivery.message, attempt };
     if (handler !== undefined) event.handler = handler;
     if (error !== undefined) event.error = error;
