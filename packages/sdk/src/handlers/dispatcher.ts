@@ -178,14 +178,13 @@ export class Dispatcher {
       this.#claims.set(id, undefined);
       try {
         for (const route of routes) {
-          const key = `${route.name}:${id}`;
           try {
-            const seen = this.#runtime.inbox.has(key);
+            const seen = this.#runtime.inbox.has(route.name, id);
             if (seen === true || (seen instanceof Promise && (await seen))) continue;
             const handled = route.handle(payload, new DeliveryContext(message, attempt, delivery.redelivered, route.name, this.#runtime));
             // Any thenable is awaited (not only native promises): settling before it resolves would lose the message.
             if (typeof (handled as PromiseLike<unknown> | undefined)?.then === 'function') await handled;
-            const added = this.#runtime.inbox.add(key);
+            const added = this.#runtime.inbox.add(route.name, id);
             if (added instanceof Promise) await added;
           } catch (thrown) {
             const error = WharfError.from(thrown);

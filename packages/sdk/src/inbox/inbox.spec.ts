@@ -3,6 +3,19 @@ import { describe, expect, it } from 'vitest';
 import { messageId } from '../ids/message-id.js';
 import { InMemoryInbox } from './inbox.js';
 
+/** The inbox with `<handler>:<message id>` keys, so the cases below read as one string each. */
+function keyed(capacity?: number) {
+  const inbox = new InMemoryInbox(capacity);
+  const split = (key: string): [string, string] => {
+    const colon = key.indexOf(':');
+    return colon < 0 ? ['', key] : [key.slice(0, colon), key.slice(colon + 1)];
+  };
+  return {
+    has: (key: string) => inbox.has(...split(key)),
+    add: (key: string) => inbox.add(...split(key)),
+  };
+}
+
 /** What the inbox must behave like: the last `capacity` distinct keys, oldest out first. */
 class ReferenceInbox {
   readonly keys = new Set<string>();
@@ -20,7 +33,7 @@ function seeded(seed: number): () => number {
 
 describe('InMemoryInbox', () => {
   it('remembers what was added', () => {
-    const inbox = new InMemoryInbox();
+    const inbox = keyed();
     const id = messageId();
     inbox.add(`Handler:${id}`);
     inbox.add('Handler:1');
@@ -32,7 +45,7 @@ describe('InMemoryInbox', () => {
   });
 
   it('forgets the oldest keys beyond its capacity', () => {
-    const inbox = new InMemoryInbox(2);
+    const inbox = keyed(2);
     inbox.add('a');
     inbox.add('b');
     inbox.add('c');
@@ -45,7 +58,7 @@ describe('InMemoryInbox', () => {
   });
 
   it('tells apart ids that differ in case or in a single bit, and keys with other prefixes', () => {
-    const inbox = new InMemoryInbox();
+    const inbox = keyed();
     const id = '0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b';
     inbox.add(`H:${id}`);
     expect(inbox.has(`H:${id.toUpperCase()}`)).toBe(false);
@@ -65,7 +78,7 @@ describe('InMemoryInbox', () => {
 
   // 5,000 also makes the arrays grow (from 1,024 keys) before the ring wraps.
   it.each([1_000, 5_000])('keeps exactly the last %i distinct UUID keys through evictions and duplicates', (capacity) => {
-    const inbox = new InMemoryInbox(capacity);
+    const inbox = keyed(capacity);
     const reference = new ReferenceInbox(capacity);
     const random = seeded(42);
     const seen: string[] = [];
@@ -87,7 +100,7 @@ describe('InMemoryInbox', () => {
 
   it('with mixed key forms, finds at least the last N keys and never one that was not added', () => {
     const capacity = 500;
-    const inbox = new InMemoryInbox(capacity);
+    const inbox = keyed(capacity);
     const reference = new ReferenceInbox(capacity);
     const random = seeded(7);
     for (let i = 0; i < 10_000; i += 1) {
@@ -100,7 +113,7 @@ describe('InMemoryInbox', () => {
   });
 
   it('remembers nothing with capacity 0', () => {
-    const inbox = new InMemoryInbox(0);
+    const inbox = keyed(0);
     const key = `H:${messageId()}`;
     inbox.add(key);
     inbox.add('H:1');

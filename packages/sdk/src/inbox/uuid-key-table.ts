@@ -1,9 +1,9 @@
-// Each entry: the prefix's number, then the UUID's 128 bits as four 32-bit words.
+// Each entry: the prefix's number (a handler's), then the UUID's 128 bits as four 32-bit words.
 const WORDS = 5;
 const UUID_LENGTH = 36;
 
 /**
- * A bounded set of `<prefix>:<lower-case UUID>` keys kept in typed arrays: 20 bytes per key plus 8 of index, no
+ * A bounded set of (prefix, lower-case UUID) keys kept in typed arrays: 20 bytes per key plus 8 of index, no
  * object per key for the garbage collector to promote and trace, and arrays that grow with use up to the
  * capacity. The oldest key makes room for a new one at capacity.
  * Exact: a key is found only if the same prefix and the same 128 bits were added.
@@ -19,7 +19,8 @@ export class UuidKeyTable {
   #next = 0;
   #size = 0;
   readonly #key = new Uint32Array(WORDS);
-  #loaded: string | undefined;
+  #loadedId: string | undefined;
+  #loadedPrefix: string | undefined;
   // The prefix of the last key and its number: a service's keys mostly share one.
   #lastPrefix: string | undefined;
   #lastNumber = 0;
@@ -28,18 +29,17 @@ export class UuidKeyTable {
     this.#capacity = capacity;
   }
 
-  /** Parses `key` for the next `has`/`add`; false when it is not of the `<prefix>:<UUID>` form. */
-  load(key: string): boolean {
+  /** Parses a key for the next `has`/`add`; false when `id` is not a lower-case UUID. */
+  load(prefix: string, id: string): boolean {
     // `has` and then `add` of the same key: parse it once.
-    if (key === this.#loaded) return true;
-    this.#loaded = undefined;
-    const start = key.length - UUID_LENGTH;
-    if (start < 1 || key.charCodeAt(start - 1) !== 0x3a /* ':' */) return false;
+    if (id === this.#loadedId && prefix === this.#loadedPrefix) return true;
+    this.#loadedId = undefined;
+    if (id.length !== UUID_LENGTH) return false;
     const words = this.#key;
     let word = 0;
     let nibbles = 0;
     for (let i = 0; i < UUID_LENGTH; i += 1) {
-      const code = key.charCodeAt(start + i);
+      const code = id.charCodeAt(i);
       if (i === 8 || i === 13 || i === 18 || i === 23) {
         if (code !== 0x2d /* '-' */) return false;
         continue;
@@ -53,11 +53,9 @@ export class UuidKeyTable {
         word = 0;
       }
     }
-    const last = this.#lastPrefix;
-    if (last !== undefined && last.length === start - 1 && key.startsWith(last)) {
+    if (prefix === this.#lastPrefix) {
       words[0] = this.#lastNumber;
     } else {
-      const prefix = key.slice(0, start - 1);
       let number = this.#prefixes.get(prefix);
       if (number === undefined) {
         // Prefixes are handler names, a handful per service; refuse unbounded growth from odd keys.
@@ -69,7 +67,8 @@ export class UuidKeyTable {
       this.#lastNumber = number;
       words[0] = number;
     }
-    this.#loaded = key;
+    this.#loadedId = id;
+    this.#loadedPrefix = prefix;
     return true;
   }
 
