@@ -196,11 +196,19 @@ export class AmqpTransport implements Transport {
     return this.#closing;
   }
 
-  /** Declares, then opens the publishing channel, then re-attaches consumers: only then is the connection up. */
+  /**
+   * Declares while the publishing channel opens, then sends what waited and re-attaches the consumers: only then
+   * is the connection up. Channels open concurrently; a publish never precedes the exchanges it needs.
+   */
   async #setup(model: ChannelModel): Promise<void> {
-    await this.#declarer.attach(model);
-    await this.#publisher.attach(model);
-    for (const consumer of this.#consumers) await consumer.attach(model);
+    const declared = this.#declarer.attach(model);
+    const opened = this.#publisher.attach(model);
+    // Both settle before setup fails, so a failed connection leaves no half-attached channel behind.
+    const [declaring, opening] = await Promise.allSettled([declared, opened]);
+    if (declaring.status === 'rejected') throw declaring.reason;
+    if (opening.status === 'rejected') throw opening.reason;
+    this.#publisher.flush();
+    await Promise.all([...this.#consumers].map((consumer) => consumer.attach(model)));
     if (!this.#publisher.attached) throw new Error('The publishing channel closed during setup');
   }
 

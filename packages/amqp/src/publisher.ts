@@ -54,7 +54,10 @@ export class Publisher {
     this.#onChannelLost = onChannelLost;
   }
 
-  /** Opens the channel on a new connection and sends what waited for one. */
+  /**
+   * Opens the channel on a new connection, without sending yet: it can open while the topology is declared.
+   * Call {@link flush} once the exchanges exist.
+   */
   async attach(model: ChannelModel): Promise<void> {
     const channel = await model.createConfirmChannel();
     let cause: Error | undefined;
@@ -63,7 +66,11 @@ export class Publisher {
     channel.on('close', () => this.#onClose(model, channel, cause));
     await channel.consume(DIRECT_REPLY_TO, (reply) => reply && this.#onReply(reply), { noAck: true });
     this.#channel = channel;
-    for (const pending of this.#waiting.splice(0)) this.#send(pending);
+  }
+
+  /** Sends what waited for a channel. */
+  flush(): void {
+    if (this.#channel) for (const pending of this.#waiting.splice(0)) this.#send(pending);
   }
 
   /** True while a channel is open to publish on. */
