@@ -96,7 +96,7 @@ export class MessagingTelemetry {
   }
 
 
-  /** Runs `send` inside a PRODUCER span, handing it the headers that carry the trace context. */
+  /** Runs `send` under a PRODUCER span, having injected its trace context into the message's headers. */
   async produce<T>(info: OutgoingInfo, headers: Record<string, string>, send: () => Promise<T>): Promise<T> {
     const operation = operationOf[info.kind];
     const span = this.#tracer.startSpan(`publish ${info.type}`, { kind: SpanKind.PRODUCER });
@@ -117,15 +117,11 @@ export class MessagingTelemetry {
       this.#metricAttributes(operation, info.destination, info.type),
     );
     try {
-      let result: T;
-      // With no OTel SDK registered the span is a no-op without a valid context: nothing to inject or activate.
-      if (!span.isRecording() && !hasContext(span)) {
-        result = await send();
-      } else {
-        const spanContext = trace.setSpan(context.active(), span);
-        propagation.inject(spanContext, headers);
-        result = await context.with(spanContext, send);
-      }
+      // With no OTel SDK registered the span is a no-op without a valid context: nothing to inject. The send
+      // itself runs in the caller's context: the message carries the span, the transport starts none of its own,
+      // and not activating it spares an AsyncLocalStorage run per publish.
+      if (span.isRecording() || hasContext(span)) propagation.inject(trace.setSpan(context.active(), span), headers);
+      const result = await send();
       this.#sent.add(1, attributes);
       return result;
     } catch (error) {
