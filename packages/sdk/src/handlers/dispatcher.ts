@@ -117,7 +117,7 @@ export class Dispatcher {
       if (scope.context === undefined) return this.#run(delivery, attempt, routes, scope);
       return context.with(scope.context, this.#run, this, delivery, attempt, routes, scope);
     } catch (error) {
-      this.#done(message, error);
+      this.#done(delivery, attempt, error);
       return SETTLED;
     }
   };
@@ -143,12 +143,17 @@ export class Dispatcher {
     } catch (thrown) {
       failure = thrown;
     }
-    this.#done(delivery.message, failure);
+    this.#done(delivery, attempt, failure);
   }
 
-  // One delivery less in flight; `failure` is what kept it from being settled.
-  #done(message: TransportMessage, failure: unknown): void {
-    if (failure !== undefined) this.#runtime.logger.error({ err: failure, messageId: message.id }, 'could not settle a delivery');
+  // One delivery less in flight. `failure` is what kept it from being settled: the transport has put the message
+  // back on its queue (or the broker did, with the channel), so observers hear of it as released.
+  #done(delivery: Delivery, attempt: number, failure: unknown): void {
+    if (failure !== undefined) {
+      const error = WharfError.from(failure);
+      this.#runtime.logger.error({ err: error, messageId: delivery.message.id }, 'could not settle a delivery');
+      this.#observe(delivery, 'released', attempt, undefined, error);
+    }
     this.#active -= 1;
     if (this.#active === 0 && this.#idleWaiters.length > 0) for (const wake of this.#idleWaiters.splice(0)) wake();
   }
@@ -204,7 +209,7 @@ export class Dispatcher {
       failure = thrown;
     } finally {
       this.#runtime.telemetry.endConsume(scope);
-      this.#done(delivery.message, failure);
+      this.#done(delivery, attempt, failure);
     }
   }
 

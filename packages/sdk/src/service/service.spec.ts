@@ -36,6 +36,21 @@ describe('Service over the in-memory transport', () => {
       expect(log.orders).toEqual(['o-1']);
     });
 
+    it('keeps dispatching when an onDispatch listener throws', async () => {
+      const broker = new InMemoryBroker();
+      const log = new OrderLog();
+      const wh = await start(warehouse(log), broker);
+      const producer = await start(shop, broker);
+      wh.onDispatch(() => {
+        throw new Error('a broken observer');
+      });
+      const second = nextDispatch(wh, (e) => e.outcome === 'handled' && e.message.type === OrderPlaced.type && log.orders.length === 2);
+      await producer.bus.publish(OrderPlaced, { orderId: 'o-a', total: 1 });
+      await producer.bus.publish(OrderPlaced, { orderId: 'o-b', total: 2 });
+      await second;
+      expect(log.orders).toEqual(['o-a', 'o-b']);
+    });
+
     it('answers a query with a typed, validated response', async () => {
       const broker = new InMemoryBroker();
       const log = new OrderLog();

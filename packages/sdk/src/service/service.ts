@@ -224,7 +224,14 @@ export class Service {
         maxMessageBytes: this.settings.maxMessageBytes,
         publishTimeoutMs: this.settings.publishTimeoutMs,
         observe: (event) => {
-          for (const listener of this.#dispatchListeners) listener(event);
+          for (const listener of this.#dispatchListeners) {
+            try {
+              listener(event);
+            } catch (error) {
+              // An observer's bug must not take the message path down with it.
+              this.logger.error({ err: error, outcome: event.outcome }, 'an onDispatch listener threw');
+            }
+          }
         },
       },
       routes,

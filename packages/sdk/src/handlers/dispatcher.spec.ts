@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import type { MessageBus } from '../bus/message-bus.js';
+import { WharfError } from '../errors/wharf-error.js';
+import { messageId } from '../ids/message-id.js';
+import { InMemoryInbox } from '../inbox/inbox.js';
+import { createLogger } from '../logging/logger.js';
+import { deferred, OrderPlaced } from '../testing/fixtures.js';
+import { MessagingTelemetry } from '../tracing/messaging-telemetry.js';
+import type { Delivery, Transport } from '../transport/transport.js';
+import { Dispatcher, type DispatchEvent, type Route } from './dispatcher.js';
+import { DEFAULT_RETRY_POLICY } from './retry-policy.js';
+
+/** A delivery that records how it was settled; `ack` fails when told to (a channel that closed meanwhile). */
+function aDelivery(body: unknown, options: { id?: string; ackFails?: boolean } = {}) {
+  const settled: string[] = [];
+  const delivery: Delivery = {
+    message: {
+      id: options.id ?? messageId(),
+      kind: 'event',
+      type: OrderPlaced.type,
+      body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
+      headers: {},
+      appId: 'shop',
+      timestamp: Date.now(),
+    },
+    redelivered: false,
+    ack: async () => {
+      if (options.ackFails) throw new WharfError('TRANSPORT_UNAVAILABLE', 'the channel closed');
+      settled.push('ack');
+    },
+    release: async () => void settled.push('release'),
+    retry: async () => void settled.push('retry'),
+    deadLetter: async (headers) => void settled.push(`dead-letter ${headers['x-wharf-error-code']}`),
+  };
+  return { delivery, settled };
+}
+
+/** A dispatcher with one handler for OrderPlaced, and the events it reports. */
+function aDispatcher(handle: (payload: unknown) => unknown) {
+  const events: DispatchEvent[] = [];
+  const route: Route = { contract: OrderPlaced, name: 'RecordOrder', policy: DEFAULT_RETRY_POLICY, handle };
+  const dispatcher = new Dispatcher(
+    {
+      service: { name: 'warehouse', instanceId: 'w-1' },
+      queue: 'warehouse',
+      transport: {} as Transport,
+      bus: {} as MessageBus,
+      inbox: new InMemoryInbox(),
+      logger: createLogger({ service: 'warehouse', level: 'silent' }),
+      telemetry: new MessagingTelemetry('warehouse', 'test', 'child'),
+      maxMessageBytes: 1_000_000,
+      publishTimeoutMs: 1_000,
+      observe: (event) => events.push(event),
+    },
+    new Map([[OrderPlaced.type, [route]]]),
+  );
+  return { dispatcher, events };
+}
+
+const order = { orderId: 'o-1', total: 10 };
+
+describe('Dispatcher', () => {
+  it('reports a delivery it could not settle as released, and goes on with the next one', async () => {
+    const handled: unknown[] = [];
+    const { dispatcher, events } = aDispatcher((payload) => void handled.push(payload));
+    const failing = aDelivery(order, { ackFails: true });
+    await expect(dispatcher.onDelivery(failing.delivery)).resolves.toBeUndefined();
+    const next = aDelivery({ orderId: 'o-2', total: 3 });
+    await dispatcher.onDelivery(next.delivery);
+    expect(events.map((e) => [e.outcome, e.error?.code])).toEqual([
+      ['released', 'TRANSPORT_UNAVAILABLE'],
+      ['handled', undefined],
+    ]);
+    expect(next.settled).toEqual(['ack']);
+    expect(dispatcher.inFlight).toBe(0);
+  });
+
+  it('runs a second copy of a message in flight after the first, and then only acks it', async () => {
+    const gate = deferred();
+    const calls: unknown[] = [];
+    const { dispatcher } = aDispatcher(async (payload) => {
+      calls.push(payload);
+      await gate.promise;
+    });
+    const id = messageId();
+    const first = aDelivery(order, { id });
+    const second = aDelivery(order, { id });
+    const both = Promise.all([dispatcher.onDelivery(first.delivery), dispatcher.onDelivery(second.delivery)]);
+    expect(dispatcher.inFlight).toBe(2);
+    gate.resolve();
+    await both;
+    expect(calls).toHaveLength(1);
+    expect([first.settled, second.settled]).toEqual([['ack'], ['ack']]);
+  });
+
+  it('dead-letters a body that is not JSON without calling the handler', async () => {
+    const calls: unknown[] = [];
+    const { dispatcher, events } = aDispatcher((payload) => void calls.push(payload));
+    const bad = aDelivery('{not json');
+    await dispatcher.onDelivery(bad.delivery);
+    expect(bad.settled).toEqual(['dead-letter MALFORMED_MESSAGE']);
+    expect(events.map((e) => e.outcome)).toEqual(['dead-lettered']);
+    expect(calls).toEqual([]);
+  });
+
+  it('drains: waits for running handlers, then releases what arrives', async () => {
+    const gate = deferred();
+    const { dispatcher } = aDispatcher(() => gate.promise);
+    const running = aDelivery(order);
+    const work = dispatcher.onDelivery(running.delivery);
+    const drained = dispatcher.drain(5_000);
+    const late = aDelivery({ orderId: 'o-3', total: 1 });
+    await dispatcher.onDelivery(late.delivery);
+    expect(late.settled).toEqual(['release']);
+    gate.resolve();
+    await expect(drained).resolves.toBe(true);
+    await work;
+    expect(running.settled).toEqual(['ack']);
+  });
+
+  it('gives up draining after its timeout while a handler still runs', async () => {
+    const { dispatcher } = aDispatcher(() => new Promise(() => undefined));
+    void dispatcher.onDelivery(aDelivery(order).delivery);
+    await expect(dispatcher.drain(20)).resolves.toBe(false);
+    expect(dispatcher.inFlight).toBe(1);
+  });
+});
