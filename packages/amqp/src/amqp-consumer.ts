@@ -27,7 +27,6 @@ export class AmqpConsumer implements Consumer {
   readonly #runtime: ConsumerRuntime;
   // One runtime object shared by every delivery of this consumer, rather than one built per message.
   readonly #deliveryRuntime: DeliveryRuntime;
-  readonly #unsettled = new Set<AmqpDelivery>();
   #state: ChannelState | undefined;
   #tag: string | undefined;
   #cancelled = false;
@@ -46,7 +45,7 @@ export class AmqpConsumer implements Consumer {
       ...runtime,
       topology,
       onSettled: (settled) => {
-        this.#unsettled.delete(settled);
+        settled.channelState.unsettled -= 1;
         this.#closeIfIdle();
       },
     };
@@ -56,7 +55,7 @@ export class AmqpConsumer implements Consumer {
   async attach(model: ChannelModel): Promise<void> {
     if (this.#cancelled) return;
     const channel = await model.createChannel();
-    const state: ChannelState = { channel, open: true, attaching: true };
+    const state: ChannelState = { channel, open: true, attaching: true, unsettled: 0 };
     let cause: Error | undefined;
     channel.on('error', (error: Error) => (cause = error));
     channel.on('close', () => {
@@ -117,7 +116,7 @@ export class AmqpConsumer implements Consumer {
 
   #deliver(state: ChannelState, raw: ConsumeMessage): void {
     const delivery = new AmqpDelivery(raw, state, this.#deliveryRuntime);
-    this.#unsettled.add(delivery);
+    state.unsettled += 1;
     let work: Promise<void>;
     try {
       work = this.#onDelivery(delivery);
@@ -173,7 +172,7 @@ export class AmqpConsumer implements Consumer {
   #closeIfIdle(): void {
     const state = this.#state;
     if (!this.#cancelled || !state?.open) return;
-    for (const delivery of this.#unsettled) if (delivery.channelState === state) return;
+    if (state.unsettled > 0) return;
     this.#state = undefined;
     state.channel.close().catch(() => undefined);
   }

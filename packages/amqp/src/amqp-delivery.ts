@@ -13,6 +13,8 @@ export interface ChannelState {
   open: boolean;
   /** True while the consumer is being attached: a failure there is its caller's, not a lost channel. */
   attaching: boolean;
+  /** Deliveries handed over on this channel and not settled yet: a cancelled consumer closes it at 0. */
+  unsettled: number;
 }
 
 /** What a delivery needs to settle itself. */
