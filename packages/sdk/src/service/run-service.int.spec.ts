@@ -28,6 +28,8 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 function run(env: Record<string, string>, onLine: (line: string, kill: (s: NodeJS.Signals) => void) => void = () => undefined) {
   const child = spawn(process.execPath, [entry], { env: { PATH: process.env['PATH'] ?? '', AMQP_URL: 'memory://', ...env }, stdio: 'pipe' });
   const lines: string[] = [];
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   let rest = '';
   child.stdout.on('data', (chunk: Buffer) => {
     const parts = (rest + chunk.toString()).split('\n');
@@ -37,7 +39,9 @@ function run(env: Record<string, string>, onLine: (line: string, kill: (s: NodeJ
       onLine(line, (signal) => child.kill(signal));
     }
   });
-  return new Promise<{ code: number | null; lines: string[] }>((resolve) => child.once('exit', (code) => resolve({ code, lines })));
+  return new Promise<{ code: number | null; lines: string[]; stderr: string }>((resolve) =>
+    child.once('exit', (code) => resolve({ code, lines, stderr })),
+  );
 }
 
 describe('runService in a process', () => {
@@ -49,10 +53,13 @@ describe('runService in a process', () => {
   });
 
   it('exits 1 with a message naming the variable when a setting is invalid', async () => {
-    const { code, lines } = await run({ WHARF_PREFETCH: 'many' });
+    const { code, lines, stderr } = await run({ WHARF_PREFETCH: 'many' });
     expect(code).toBe(1);
     const fatal = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; msg: string }).find((l) => l.level === 60);
     expect(fatal?.msg).toBe('could not start slow: CONFIG_INVALID: WHARF_PREFETCH="many" is invalid: expected a whole number from 1 to 10000');
+    // One fatal line says it all: no stack trace after it, and the exit hook (telemetry flush) still ran.
+    expect(stderr).toBe('');
+    expect(lines).toContain('exiting');
   });
 
   it('exits 1 with the failing variable when the app config does not parse', async () => {

@@ -17,7 +17,8 @@ export interface RunServiceOptions extends CreateServiceOptions {
 
 /**
  * Runs a service as the process's main job: starts it, stops it gracefully on SIGTERM or SIGINT and exits 0,
- * exits 1 on a failed start or an uncaught error (logged as fatal). With the argument `topology` it prints the
+ * exits 1 on a failed start or an uncaught error (logged as fatal). When the settings are invalid there is no
+ * service to return: the promise stays pending while the process exits (it rejects only with a custom `exit`). With the argument `topology` it prints the
  * service's queues and routes as JSON; with `topology apply` it declares them on the broker and exits.
  */
 export async function runService(definition: ServiceDefinition, options: RunServiceOptions = {}): Promise<Service> {
@@ -38,6 +39,9 @@ export async function runService(definition: ServiceDefinition, options: RunServ
     const reason = WharfError.is(error) ? `${error.code}: ${error.message}` : String(error);
     createLogger({ service: definition.name }).fatal({ err: error }, `could not start ${definition.name}: ${reason}`);
     exit(1);
+    // The process is exiting with the reason logged: a rejection here would only print its stack trace again
+    // (a main.ts awaits runService at top level). A caller that ends the process itself gets the error.
+    if (options.exit === undefined) return new Promise<never>(() => undefined);
     throw error;
   }
   const { logger } = service;

@@ -22,6 +22,8 @@ const slow = defineService({
   hooks: [],
 });
 
-const service = await runService(slow, { beforeExit: () => process.stdout.write('exiting\n') });
+// Like a telemetry flush, the exit hook takes a moment: the process must wait for it, whatever made it exit.
+const flush = () => new Promise<void>((resolve) => setTimeout(() => resolve(void process.stdout.write('exiting\n')), 50));
+const service = await runService(slow, { beforeExit: flush });
 service.onState((state) => process.stdout.write(`state ${state}\n`));
 if (service.state === 'ready') await service.bus.publish(WorkRequested, { id: 'w1' });
