@@ -1,4 +1,5 @@
-// Bundles an app into dist/apps/<app>: one ESM file holding every dependency, a pruned package.json and a Dockerfile.
+// Bundles an app into dist/<project root>: one ESM file holding every dependency, a pruned package.json and a
+// Dockerfile. The argument is the app's project root (apps/backend/orders), or a name for apps/<name>.
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -31,13 +32,17 @@ export async function bundle(entry, outDir) {
 }
 
 async function main() {
-  const app = process.argv[2];
-  if (!app) throw new Error('usage: node tools/scripts/bundle-app.mjs <app>');
-  const outDir = join(root, 'dist/apps', app);
+  const arg = process.argv[2];
+  if (!arg) throw new Error('usage: node tools/scripts/bundle-app.mjs <app name | project root>');
+  const projectRoot = arg.includes('/') ? arg.replace(/\/+$/, '') : `apps/${arg}`;
+  if (projectRoot.startsWith('/') || projectRoot.split('/').includes('..')) {
+    throw new Error(`bundle-app: ${arg} is not a project root inside the workspace`);
+  }
+  const outDir = join(root, 'dist', projectRoot);
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
-  await bundle(`apps/${app}/src/main.ts`, outDir);
-  const source = JSON.parse(await readFile(join(root, 'apps', app, 'package.json'), 'utf8'));
+  await bundle(`${projectRoot}/src/main.ts`, outDir);
+  const source = JSON.parse(await readFile(join(root, projectRoot, 'package.json'), 'utf8'));
   const pruned = {
     name: source.name,
     version: source.version,
@@ -49,8 +54,8 @@ async function main() {
     scripts: { start: 'node --enable-source-maps main.mjs' },
   };
   await writeFile(join(outDir, 'package.json'), `${JSON.stringify(pruned, null, 2)}\n`);
-  await copyFile(join(root, 'apps', app, 'Dockerfile'), join(outDir, 'Dockerfile'));
-  console.log(`built dist/apps/${app}: main.mjs, package.json, Dockerfile`);
+  await copyFile(join(root, projectRoot, 'Dockerfile'), join(outDir, 'Dockerfile'));
+  console.log(`built dist/${projectRoot}: main.mjs, package.json, Dockerfile`);
 }
 
 if (process.argv[1] === import.meta.filename) await main();

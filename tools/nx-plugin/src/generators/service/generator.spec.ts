@@ -148,9 +148,12 @@ describe('serviceGenerator', () => {
     expect(service).toContain('export const orderHistoryService = defineService({');
     expect(service).toContain("name: 'order-history'");
     expect(read(tree, 'packages/contracts/src/index.ts')).toContain('OrderHistoryExampleRequested');
-    expect(warn).toHaveBeenCalledWith(
-      expect.stringContaining('"nx build order-history" needs it to accept apps/backend/order-history'),
-    );
+    const build = readProjectConfiguration(tree, 'order-history').targets?.['build'];
+    expect(build?.options).toEqual({ command: 'node tools/scripts/bundle-app.mjs apps/backend/order-history' });
+    expect(build?.outputs).toEqual(['{workspaceRoot}/dist/apps/backend/order-history']);
+    expect(readJson(tree, 'package.json').workspaces).toContain('apps/backend/*');
+    // Nothing left to do by hand: no warning.
+    expect(warn).not.toHaveBeenCalled();
   });
 
   it('writes a --description into package.json and the service doc comment', async () => {

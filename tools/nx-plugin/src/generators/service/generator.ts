@@ -8,6 +8,7 @@ import {
   offsetFromRoot,
   readJson,
   type Tree,
+  updateJson,
 } from '@nx/devkit';
 import { addContract, assertContractsPackage } from '../../utils/contracts.js';
 import { generateNewFiles } from '../../utils/files.js';
@@ -112,6 +113,15 @@ export function normalizeServiceOptions(
   return { name, directory, projectRoot, http, port, healthPort, tags, description };
 }
 
+/** Adds `glob` to the root package.json workspaces, so npm links the new app's package (`apps/*` is there). */
+function addWorkspaceGlob(tree: Tree, glob: string): void {
+  updateJson(tree, 'package.json', (json: { workspaces?: string[] }) => {
+    const workspaces = json.workspaces ?? [];
+    if (!workspaces.includes(glob)) json.workspaces = [...workspaces, glob];
+    return json;
+  });
+}
+
 /** `import { x } from './y.js';` lines sorted by module, as the workspace orders its imports. */
 function importLines(imports: readonly (readonly [string, string])[]): string {
   return [...imports]
@@ -152,7 +162,7 @@ export async function serviceGenerator(tree: Tree, schema: ServiceGeneratorSchem
         ? `${name}: ${options.description}`
         : `The ${name} service: its config, modules, handlers and hooks.`,
     ),
-    outputPath: `dist/apps/${name}`,
+    outputPath: `dist/${projectRoot}`,
     fastifyVersion: fastifyVersion(tree),
     exampleSymbol: pascalCase(`${name}.${exampleLocal}`),
     exampleName: `${name}.${exampleLocal}`,
@@ -184,7 +194,8 @@ export async function serviceGenerator(tree: Tree, schema: ServiceGeneratorSchem
         cache: true,
         inputs: ['production', '^production', '{workspaceRoot}/tools/scripts/bundle-app.mjs'],
         outputs: [`{workspaceRoot}/${values.outputPath}`],
-        options: { command: `node tools/scripts/bundle-app.mjs ${name}` },
+        // The name for an app under apps/, its root elsewhere: the bundle goes to dist/<root> either way.
+        options: { command: `node tools/scripts/bundle-app.mjs ${options.directory === 'apps' ? name : projectRoot}` },
         dependsOn: [],
       },
       serve: {
@@ -217,13 +228,8 @@ export async function serviceGenerator(tree: Tree, schema: ServiceGeneratorSchem
   });
   addHandler(tree, { service: findService(tree, name), contract: example });
 
+  addWorkspaceGlob(tree, `${options.directory}/*`);
   await formatFiles(tree);
-  if (options.directory !== 'apps') {
-    logger.warn(
-      `tools/scripts/bundle-app.mjs bundles apps/<name>/src/main.ts, so "nx build ${name}" needs it to accept ${projectRoot}; ` +
-        `and add "${options.directory}/*" to the root package.json workspaces.`,
-    );
-  }
   logger.info(
     `Run "npm install" to link @wharf/${name} into node_modules and package-lock.json; then "nx run-many -t lint typecheck test build -p ${name}".`,
   );
