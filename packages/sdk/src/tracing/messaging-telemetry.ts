@@ -1,9 +1,11 @@
 import {
   context,
+  createNoopMeter,
   INVALID_SPAN_CONTEXT,
   isSpanContextValid,
   metrics,
   propagation,
+  ProxyTracerProvider,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
@@ -41,6 +43,13 @@ export interface ConsumeScope {
 }
 
 const INSTRUMENTATION = '@wharf/sdk';
+// The scope of every message while nothing records: a span of the API's no-op tracer, nothing to activate.
+const NO_SCOPE: ConsumeScope = Object.freeze({
+  span: trace.wrapSpanContext(INVALID_SPAN_CONTEXT),
+  context: undefined,
+  started: 0,
+  attributes: Object.freeze({}),
+});
 const CONSUMER_OPTIONS = { kind: SpanKind.CONSUMER };
 
 const operationOf: Record<MessageKind, string> = { event: 'publish', command: 'send', query: 'request', reply: 'reply' };
@@ -70,12 +79,15 @@ export class MessagingTelemetry {
   readonly #consumerAttributes = new Map<string, Attributes>();
   // The API's tracer delegates to an SDK registered later, so one lookup is enough.
   readonly #tracer: Tracer = trace.getTracer(INSTRUMENTATION);
+  readonly #metricsOn: boolean;
 
   constructor(service: string, system: string, consumerParent: ConsumerParent) {
     this.#service = service;
     this.#system = system;
     this.#consumerParent = consumerParent;
     const meter = metrics.getMeter(INSTRUMENTATION);
+    // Instruments are bound to the meter provider registered when they are created, so this cannot change.
+    this.#metricsOn = meter !== createNoopMeter();
     this.#sent = meter.createCounter('messaging.client.sent.messages', { description: 'Messages sent', unit: '{message}' });
     this.#consumed = meter.createCounter('messaging.client.consumed.messages', {
       description: 'Messages delivered to handlers',
@@ -97,7 +109,13 @@ export class MessagingTelemetry {
 
 
   /** Runs `send` under a PRODUCER span, having injected its trace context into the message's headers. */
-  async produce<T>(info: OutgoingInfo, headers: Record<string, string>, send: () => Promise<T>): Promise<T> {
+  produce<T>(info: OutgoingInfo, headers: Record<string, string>, send: () => Promise<T>): Promise<T> {
+    // Nothing registered to record, propagate or count: the send is all there is.
+    if (!this.#metricsOn && this.#tracingOff()) return send();
+    return this.#produce(info, headers, send);
+  }
+
+  async #produce<T>(info: OutgoingInfo, headers: Record<string, string>, send: () => Promise<T>): Promise<T> {
     const operation = operationOf[info.kind];
     const span = this.#tracer.startSpan(`publish ${info.type}`, { kind: SpanKind.PRODUCER });
     if (span.isRecording()) {
@@ -139,6 +157,8 @@ export class MessagingTelemetry {
    * inside `scope.context` when it is defined (`context.with`), then call {@link endConsume}.
    */
   startConsume(message: TransportMessage, queue: string, attempt: number): ConsumeScope {
+    // Nothing registered to record spans, propagate trace context or collect metrics: nothing to do per message.
+    if (!this.#metricsOn && this.#tracingOff()) return NO_SCOPE;
     // Only the message says which trace it belongs to: the context the transport delivers in (a connection's, or
     // in-process the publisher's that scheduled the delivery) must not become the parent of an untraced message.
     const producer = propagation.extract(ROOT_CONTEXT, message.headers);
@@ -175,8 +195,19 @@ export class MessagingTelemetry {
 
   /** Records the processing time of a message and ends its CONSUMER span. */
   endConsume(scope: ConsumeScope): void {
+    if (scope === NO_SCOPE) return;
     this.#duration.record((performance.now() - scope.started) / 1000, scope.attributes);
     scope.span.end();
+  }
+
+  // True while no tracer provider and no propagator are registered (either may be registered at any time).
+  #tracingOff(): boolean {
+    const provider = trace.getTracerProvider();
+    return (
+      provider instanceof ProxyTracerProvider &&
+      provider.getDelegateTracer(INSTRUMENTATION) === undefined &&
+      propagation.fields().length === 0
+    );
   }
 
   /** Marks a consumer span as failed with the error's code. */
