@@ -47,6 +47,15 @@ export const METRICS: readonly MetricSpec[] = [
     target: 1.15,
   },
   {
+    id: 'consumer-cpu-system',
+    scenario: 'events',
+    label: () => 'of which in the kernel (system CPU, ms)',
+    unit: 'ms',
+    subject: 'consumer-cpu-system.wharf',
+    baseline: 'consumer-cpu-system.raw',
+    better: 'lower',
+  },
+  {
     id: 'consumer-rss',
     scenario: 'events',
     label: (s) => `Consumer peak RSS after ${n(s.events)} events (MB)`,

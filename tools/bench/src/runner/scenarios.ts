@@ -202,6 +202,7 @@ export async function eventsRound(context: RoundContext): Promise<void> {
           );
           samples.add(`consumer-cpu.${variant}`, round, (c.cpuUserUs + c.cpuSystemUs) / c.count);
           samples.add(`producer-cpu.${variant}`, round, (p.cpuUserUs + p.cpuSystemUs) / p.count);
+          samples.add(`consumer-cpu-system.${variant}`, round, c.cpuSystemUs / c.count);
           samples.add(`consumer-rss.${variant}`, round, c.maxRssKb / 1024);
           samples.add(`producer-rss.${variant}`, round, p.maxRssKb / 1024);
           samples.add(`consumer-writes.${variant}`, round, (c.writeSyscalls * 1000) / c.count);
