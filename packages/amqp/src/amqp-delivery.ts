@@ -1,11 +1,9 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { WharfError, retryQueue, type Delivery, type QueueTopology, type TransportMessage } from '@wharf/sdk';
+import { SETTLED, WharfError, retryQueue, type Delivery, type QueueTopology, type TransportMessage } from '@wharf/sdk';
 import { fromAmqp, toOutbound } from './message-mapping.js';
 import type { Publisher } from './publisher.js';
 import { retryTier } from './retry-tiers.js';
 import type { TopologyDeclarer } from './topology-declarer.js';
-
-const SETTLED: Promise<void> = Promise.resolve();
 
 /** A consumer's channel and whether it is still open: a delivery can only be settled on its own channel. */
 export interface ChannelState {

@@ -24,6 +24,7 @@ export type {
   Transport,
   TransportFactory,
 } from './transport/transport.js';
+export { SETTLED } from './transport/transport.js';
 export type { MemoryConsumer, PublishListener } from './transport/in-memory-broker.js';
 export type { PublishOptions, RequestOptions } from './bus/bus.js';
 export type { ReplyBody } from './bus/message-bus.js';

@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { MessageBus } from '../bus/message-bus.js';
 import { WharfError } from '../errors/wharf-error.js';
 import { messageId } from '../ids/message-id.js';
-import { InMemoryInbox } from '../inbox/inbox.js';
+import { InMemoryInbox, type Inbox } from '../inbox/inbox.js';
 import { createLogger } from '../logging/logger.js';
 import { deferred, OrderPlaced } from '../testing/fixtures.js';
 import { MessagingTelemetry } from '../tracing/messaging-telemetry.js';
@@ -35,6 +35,19 @@ function aDelivery(body: unknown, options: { id?: string; ackFails?: boolean } =
   return { delivery, settled };
 }
 
+/** An inbox of the app's own, answering through promises like a database would (the dispatcher's general path). */
+class AsyncInbox implements Inbox {
+  readonly #memory = new InMemoryInbox();
+  async has(handler: string, messageId: string): Promise<boolean> {
+    return this.#memory.has(handler, messageId);
+  }
+  async add(handler: string, messageId: string): Promise<void> {
+    this.#memory.add(handler, messageId);
+  }
+}
+
+let makeInbox: () => Inbox = () => new InMemoryInbox();
+
 /** A dispatcher with one handler for OrderPlaced, and the events it reports. */
 function aDispatcher(handle: (payload: unknown) => unknown) {
   const events: DispatchEvent[] = [];
@@ -45,7 +58,7 @@ function aDispatcher(handle: (payload: unknown) => unknown) {
       queue: 'warehouse',
       transport: {} as Transport,
       bus: {} as MessageBus,
-      inbox: new InMemoryInbox(),
+      inbox: makeInbox(),
       logger: createLogger({ service: 'warehouse', level: 'silent' }),
       telemetry: new MessagingTelemetry('warehouse', 'test', 'child'),
       maxMessageBytes: 1_000_000,
@@ -59,7 +72,15 @@ function aDispatcher(handle: (payload: unknown) => unknown) {
 
 const order = { orderId: 'o-1', total: 10 };
 
-describe('Dispatcher', () => {
+// The in-memory inbox takes the synchronous path; an inbox answering with promises takes the general one.
+describe.each([
+  ['the in-memory inbox', () => new InMemoryInbox()],
+  ['an inbox answering with promises', () => new AsyncInbox()],
+] as const)('Dispatcher with %s', (_name, inbox) => {
+  beforeEach(() => {
+    makeInbox = inbox;
+  });
+
   it('reports a delivery it could not settle as released, and goes on with the next one', async () => {
     const handled: unknown[] = [];
     const { dispatcher, events } = aDispatcher((payload) => void handled.push(payload));
@@ -101,6 +122,32 @@ describe('Dispatcher', () => {
     expect(bad.settled).toEqual(['dead-letter MALFORMED_MESSAGE']);
     expect(events.map((e) => e.outcome)).toEqual(['dead-lettered']);
     expect(calls).toEqual([]);
+  });
+
+  it('retries a handler that throws, and dead-letters one that fails for good', async () => {
+    const { dispatcher, events } = aDispatcher((payload) => {
+      if ((payload as { orderId: string }).orderId === 'fatal') throw new WharfError('HANDLER_FAILED', 'never', { retryable: false });
+      throw new Error('not yet');
+    });
+    const flaky = aDelivery(order);
+    const fatal = aDelivery({ orderId: 'fatal', total: 1 });
+    await dispatcher.onDelivery(flaky.delivery);
+    await dispatcher.onDelivery(fatal.delivery);
+    expect([flaky.settled, fatal.settled]).toEqual([['retry'], ['dead-letter HANDLER_FAILED']]);
+    expect(events.map((e) => e.outcome)).toEqual(['retrying', 'dead-lettered']);
+    expect(dispatcher.inFlight).toBe(0);
+  });
+
+  it('acks a message its handler already handled without calling it again', async () => {
+    const calls: unknown[] = [];
+    const { dispatcher } = aDispatcher(async (payload) => void calls.push(payload));
+    const id = messageId();
+    const first = aDelivery(order, { id });
+    await dispatcher.onDelivery(first.delivery);
+    const again = aDelivery(order, { id });
+    await dispatcher.onDelivery(again.delivery);
+    expect(calls).toHaveLength(1);
+    expect(again.settled).toEqual(['ack']);
   });
 
   it('drains: waits for running handlers, then releases what arrives', async () => {

@@ -4,12 +4,12 @@ import { validateNow } from '../contracts/validate.js';
 import { WharfError, type ErrorCode } from '../errors/wharf-error.js';
 import { messageId } from '../ids/message-id.js';
 import type { MessageBus, ReplyBody } from '../bus/message-bus.js';
-import type { Inbox } from '../inbox/inbox.js';
+import { InMemoryInbox, type Inbox } from '../inbox/inbox.js';
 import type { Logger } from '../logging/logger.js';
 import type { ServiceInfo } from '../service/service-info.js';
 import type { ConsumeScope, MessagingTelemetry } from '../tracing/messaging-telemetry.js';
 import { ATTEMPT_HEADER } from '../transport/naming.js';
-import type { Delivery, Transport, TransportMessage } from '../transport/transport.js';
+import { SETTLED, type Delivery, type Transport, type TransportMessage } from '../transport/transport.js';
 import { DeliveryContext } from './delivery-context.js';
 import type { MessageContext } from './message-context.js';
 import { retryDelay, type RetryPolicy } from './retry-policy.js';
@@ -57,7 +57,8 @@ const H = {
   lastFailure: 'x-wharf-last-failure-at',
 } as const;
 
-const SETTLED: Promise<void> = Promise.resolve();
+/** A body decoded before the general path took the delivery over: its payload, or why it could not be. */
+type Decoded = { readonly payload: unknown } | { readonly error: unknown };
 
 function never(code: ErrorCode, message: string, data?: unknown): WharfError {
   return new WharfError(code, message, { retryable: false, data });
@@ -73,6 +74,10 @@ export class Dispatcher {
   // Keys being handled now, with who waits for them (a second copy of the same message).
   readonly #claims = new Map<string, Array<() => void> | undefined>();
   readonly #names = new Map<string, string>();
+  // "The event orders.order-placed.v1", for validation errors, built once per type rather than per message.
+  readonly #labels = new Map<string, string>();
+  // The in-memory inbox answers at once; an inbox of the app's own (a database) goes through the general path.
+  readonly #syncInbox: boolean;
   readonly #idleWaiters: Array<() => void> = [];
   #active = 0;
   #draining = false;
@@ -80,7 +85,12 @@ export class Dispatcher {
   constructor(runtime: DispatcherRuntime, routes: ReadonlyMap<string, readonly Route[]>) {
     this.#runtime = runtime;
     this.#routes = routes;
-    for (const [type, list] of routes) this.#names.set(type, list.map((route) => route.name).join(','));
+    for (const [type, list] of routes) {
+      this.#names.set(type, list.map((route) => route.name).join(','));
+      const contract = (list[0] as Route | undefined)?.contract;
+      if (contract) this.#labels.set(type, `The ${contract.kind} ${contract.type}`);
+    }
+    this.#syncInbox = runtime.inbox instanceof InMemoryInbox;
   }
 
   #waitFor(key: string, wake: () => void): void {
@@ -114,8 +124,12 @@ export class Dispatcher {
       }
       const scope = this.#runtime.telemetry.startConsume(message, this.#runtime.queue, attempt);
       // Handlers run in the CONSUMER span's context when something records it (an OTel SDK).
-      if (scope.context === undefined) return this.#run(delivery, attempt, routes, scope);
-      return context.with(scope.context, this.#run, this, delivery, attempt, routes, scope);
+      if (scope.context !== undefined) return context.with(scope.context, this.#run, this, delivery, attempt, routes, scope);
+      const route = routes[0] as Route;
+      if (routes.length === 1 && this.#syncInbox && route.contract.kind !== 'query' && !this.#claims.has(message.id)) {
+        return this.#fast(delivery, attempt, route, routes, scope);
+      }
+      return this.#run(delivery, attempt, routes, scope);
     } catch (error) {
       this.#done(delivery, attempt, error);
       return SETTLED;
@@ -160,7 +174,7 @@ export class Dispatcher {
 
   // Validates the body, runs the handlers (or the query's one) and settles the delivery, inside its CONSUMER
   // span; then counts it done, whatever happened.
-  async #run(delivery: Delivery, attempt: number, routes: readonly Route[], scope: ConsumeScope): Promise<void> {
+  async #run(delivery: Delivery, attempt: number, routes: readonly Route[], scope: ConsumeScope, decoded?: Decoded): Promise<void> {
     let failure: unknown;
     const { span } = scope;
     try {
@@ -168,7 +182,8 @@ export class Dispatcher {
       const contract = (routes[0] as Route).contract;
       let payload: unknown;
       try {
-        payload = validateNow(contract.schema, JSON.parse(message.body.toString('utf8')), `The ${contract.kind} ${contract.type}`);
+        if (decoded && 'error' in decoded) throw decoded.error;
+        payload = decoded ? decoded.payload : this.#decode(message, contract);
         if (payload instanceof Promise) payload = await payload;
       } catch (error) {
         const reason = WharfError.is(error) ? error : never('MALFORMED_MESSAGE', `${message.type} body is not JSON: ${(error as Error).message}`);
@@ -192,25 +207,113 @@ export class Dispatcher {
             const added = this.#runtime.inbox.add(route.name, id);
             if (added instanceof Promise) await added;
           } catch (thrown) {
-            const error = WharfError.from(thrown);
-            this.#runtime.telemetry.failed(span, error);
-            if (!error.retryable || attempt >= route.policy.maxAttempts) return await this.#reject(delivery, attempt, error, route);
-            return await this.#retry(delivery, attempt, error, route);
+            return await this.#handlerFailed(delivery, attempt, route, span, thrown);
           }
         }
         await delivery.ack();
         this.#observe(delivery, 'handled', attempt, this.#names.get(message.type));
       } finally {
-        const waiters = this.#claims.get(id);
-        this.#claims.delete(id);
-        if (waiters) for (const wake of waiters) wake();
+        this.#release(id);
       }
     } catch (thrown) {
       failure = thrown;
     } finally {
-      this.#runtime.telemetry.endConsume(scope);
-      this.#done(delivery, attempt, failure);
+      this.#finish(delivery, attempt, scope, failure);
     }
+  }
+
+  /**
+   * The common case without an `async` frame: one handler, a body that validates synchronously, the in-memory
+   * inbox, no other copy of the message in flight and nothing recording spans. Measured in the consumer
+   * benchmark, the general path's frames, awaits and ticks cost more than validating the message. Anything
+   * else goes to the general path, with the body already decoded.
+   */
+  #fast(delivery: Delivery, attempt: number, route: Route, routes: readonly Route[], scope: ConsumeScope): Promise<void> {
+    const { message } = delivery;
+    let payload: unknown;
+    try {
+      payload = this.#decode(message, route.contract);
+    } catch (error) {
+      return this.#run(delivery, attempt, routes, scope, { error });
+    }
+    if (payload instanceof Promise || this.#runtime.inbox.has(route.name, message.id) !== false) {
+      return this.#run(delivery, attempt, routes, scope, { payload });
+    }
+    this.#claims.set(message.id, undefined);
+    let handled: unknown;
+    try {
+      handled = route.handle(payload, new DeliveryContext(message, attempt, delivery.redelivered, route.name, this.#runtime));
+    } catch (thrown) {
+      return this.#fastFailed(delivery, attempt, route, scope, thrown);
+    }
+    // Any thenable is awaited (not only native promises): settling before it resolves would lose the message.
+    if (typeof (handled as PromiseLike<unknown> | undefined)?.then !== 'function') return this.#fastHandled(delivery, attempt, route, scope);
+    return Promise.resolve(handled).then(
+      () => this.#fastHandled(delivery, attempt, route, scope),
+      (thrown: unknown) => this.#fastFailed(delivery, attempt, route, scope, thrown),
+    );
+  }
+
+  // The handler succeeded: record it in the inbox, ack, and report once the ack is done.
+  #fastHandled(delivery: Delivery, attempt: number, route: Route, scope: ConsumeScope): Promise<void> {
+    const { id } = delivery.message;
+    let acking: Promise<void>;
+    try {
+      void this.#runtime.inbox.add(route.name, id);
+      acking = delivery.ack();
+    } catch (thrown) {
+      return this.#fastFailed(delivery, attempt, route, scope, thrown);
+    }
+    this.#release(id);
+    if (acking === SETTLED) {
+      this.#observe(delivery, 'handled', attempt, route.name);
+      this.#finish(delivery, attempt, scope, undefined);
+      return SETTLED;
+    }
+    return acking.then(
+      () => {
+        this.#observe(delivery, 'handled', attempt, route.name);
+        this.#finish(delivery, attempt, scope, undefined);
+      },
+      (failure: unknown) => this.#finish(delivery, attempt, scope, failure),
+    );
+  }
+
+  async #fastFailed(delivery: Delivery, attempt: number, route: Route, scope: ConsumeScope, thrown: unknown): Promise<void> {
+    let failure: unknown;
+    try {
+      await this.#handlerFailed(delivery, attempt, route, scope.span, thrown);
+    } catch (error) {
+      failure = error;
+    } finally {
+      this.#release(delivery.message.id);
+      this.#finish(delivery, attempt, scope, failure);
+    }
+  }
+
+  // A handler threw or rejected: retry the message if it may succeed later, dead-letter it otherwise.
+  #handlerFailed(delivery: Delivery, attempt: number, route: Route, span: Span, thrown: unknown): Promise<void> {
+    const error = WharfError.from(thrown);
+    this.#runtime.telemetry.failed(span, error);
+    if (!error.retryable || attempt >= route.policy.maxAttempts) return this.#reject(delivery, attempt, error, route);
+    return this.#retry(delivery, attempt, error, route);
+  }
+
+  // The body as the contract's payload; a promise when the schema validates asynchronously.
+  #decode(message: TransportMessage, contract: Contract): unknown {
+    return validateNow(contract.schema, JSON.parse(message.body.toString('utf8')), this.#labels.get(contract.type) ?? contract.type);
+  }
+
+  // Lets a second copy of the message, waiting for this one, go on (it will find the message in the inbox).
+  #release(id: string): void {
+    const waiters = this.#claims.get(id);
+    this.#claims.delete(id);
+    if (waiters) for (const wake of waiters) wake();
+  }
+
+  #finish(delivery: Delivery, attempt: number, scope: ConsumeScope, failure: unknown): void {
+    this.#runtime.telemetry.endConsume(scope);
+    this.#done(delivery, attempt, failure);
   }
 
   async #answer(delivery: Delivery, attempt: number, route: Route, request: unknown, span: Span): Promise<void> {
@@ -305,6 +408,10 @@ export class Dispatcher {
     const event: { -readonly [K in keyof DispatchEvent]: DispatchEvent[K] } = { outcome, message: delivery.message, attempt };
     if (handler !== undefined) event.handler = handler;
     if (error !== undefined) event.error = error;
-    this.#runtime.observe(event);
+    try {
+      this.#runtime.observe(event);
+    } catch (thrown) {
+      this.#runtime.logger.error({ err: thrown, outcome }, 'a dispatch observer threw');
+    }
   }
 }

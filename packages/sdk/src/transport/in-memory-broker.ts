@@ -1,6 +1,6 @@
 import { WharfError } from '../errors/wharf-error.js';
 import { Fifo } from './fifo.js';
-import type { Delivery, QueueTopology, TransportMessage } from './transport.js';
+import { SETTLED, type Delivery, type QueueTopology, type TransportMessage } from './transport.js';
 
 /** A consumer attached to an in-memory queue. */
 export interface MemoryConsumer {
@@ -212,13 +212,13 @@ export class InMemoryBroker {
   #delivery(queue: MemoryQueue, consumer: MemoryConsumer, entry: Entry): Delivery {
     let settled = false;
     const settle = (action: () => void): Promise<void> => {
-      if (settled) return Promise.resolve();
+      if (settled) return SETTLED;
       settled = true;
       forget();
       consumer.unsettled -= 1;
       action();
       this.#schedule(queue);
-      return Promise.resolve();
+      return SETTLED;
     };
     const forget = this.holdUnsettled(consumer.owner, () => {
       void settle(() => this.enqueue(queue.name, entry.message, true, true));

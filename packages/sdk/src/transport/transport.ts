@@ -33,6 +33,12 @@ export interface QueueTopology {
   readonly commands: readonly string[];
 }
 
+/**
+ * The resolved promise a transport returns from {@link Delivery} settle methods when the settle is already done
+ * (an AMQP ack is written at once): the dispatcher then goes on without waiting a tick for it.
+ */
+export const SETTLED: Promise<void> = Promise.resolve();
+
 /** One message handed to a consumer. The SDK settles it exactly once through one of these methods. */
 export interface Delivery {
   readonly message: TransportMessage;
