@@ -1,7 +1,7 @@
 import type { Message } from 'amqplib';
 import { describe, expect, it } from 'vitest';
 import { messageId, WharfError, type TransportMessage } from '@wharf/sdk';
-import { fromAmqp, KIND_HEADER, routeOf, timeOfId, TIMESTAMP_HEADER, toOutbound } from './message-mapping.js';
+import { fromAmqp, KIND_HEADER, routeOf, TIMESTAMP_HEADER, toOutbound } from './message-mapping.js';
 
 function received(properties: Partial<Message['properties']>, exchange = 'wharf.events'): Message {
   return {
@@ -82,17 +82,6 @@ describe('toOutbound', () => {
     const { options } = toOutbound({ ...event, kind: 'reply', replyTo: 'amq.rabbitmq.reply-to.abc' });
     expect(options).toMatchObject({ persistent: false, mandatory: false });
     expect(options.replyTo).toBeUndefined();
-  });
-});
-
-describe('timeOfId', () => {
-  it('reads the ms timestamp of a UUIDv7 and nothing from other ids', () => {
-    expect(timeOfId(V7_AT_1_700_000_000_123)).toBe(1_700_000_000_123);
-    const now = Date.now();
-    expect(timeOfId(messageId(now))).toBe(now);
-    expect(timeOfId('0190a1b2-c3d4-4e5f-8a6b-7c8d9e0f1a2b')).toBeUndefined();
-    expect(timeOfId('zzzzzzzz-zzzz-7zzz-8zzz-zzzzzzzzzzzz')).toBeUndefined();
-    expect(timeOfId('m-1')).toBeUndefined();
   });
 });
 

@@ -3,6 +3,7 @@ import type { Message, Options } from 'amqplib';
 import {
   COMMANDS_EXCHANGE,
   EVENTS_EXCHANGE,
+  timeOfMessageId,
   WharfError,
   type MessageKind,
   type TransportMessage,
@@ -107,7 +108,7 @@ export function toOutbound(
 // The message's own headers, plus the transport's only where the wire cannot say it otherwise; undefined when
 // there are none, so that amqplib encodes no header table at all (most messages without a trace).
 function wireHeaders(message: TransportMessage, copy: boolean): Record<string, string> | undefined {
-  const exactTime = timeOfId(message.id) === message.timestamp;
+  const exactTime = timeOfMessageId(message.id) === message.timestamp;
   if (!copy && exactTime) return hasAny(message.headers) ? message.headers : undefined;
   const headers: Record<string, string> = { ...message.headers };
   if (copy) headers[KIND_HEADER] = message.kind;
@@ -118,22 +119,6 @@ function wireHeaders(message: TransportMessage, copy: boolean): Record<string, s
 function hasAny(record: Readonly<Record<string, string>>): boolean {
   for (const _ in record) return true;
   return false;
-}
-
-/** The ms timestamp a UUIDv7 message id starts with, or undefined for any other id. */
-export function timeOfId(id: string): number | undefined {
-  if (id.length !== 36 || id.charCodeAt(14) !== 0x37 /* '7' */ || id.charCodeAt(8) !== 0x2d /* '-' */) return undefined;
-  // 48 bits: the first 8 hex digits, then the 4 after the dash (read without making substrings).
-  let ms = 0;
-  for (let i = 0; i < 13; i += 1) {
-    if (i === 8) continue;
-    const code = id.charCodeAt(i);
-    const digit =
-      code >= 0x30 && code <= 0x39 ? code - 0x30 : code >= 0x61 && code <= 0x66 ? code - 0x57 : code >= 0x41 && code <= 0x46 ? code - 0x37 : -1;
-    if (digit < 0) return undefined;
-    ms = ms * 16 + digit;
-  }
-  return ms;
 }
 
 /**
@@ -193,7 +178,7 @@ function timestampOf(header: unknown, id: string, seconds: unknown): number {
   if (Number.isFinite(ms)) return ms;
   const hasSeconds = typeof seconds === 'number' && Number.isFinite(seconds);
   // The id's time counts only when the AMQP timestamp agrees with it: any producer may send a UUIDv7 id.
-  const fromId = timeOfId(id);
+  const fromId = timeOfMessageId(id);
   if (fromId !== undefined && hasSeconds && Math.floor(fromId / 1000) === seconds) return fromId;
   if (hasSeconds) return seconds * 1000;
   // No timestamp at all (a foreign producer): the time of receipt is the best estimate there is.

@@ -51,7 +51,7 @@ export type { ServiceState, CreateServiceOptions } from './service/service.js';
 export type { RunServiceOptions } from './service/run-service.js';
 
 export { WharfError } from './errors/wharf-error.js';
-export { messageId } from './ids/message-id.js';
+export { messageId, timeOfMessageId } from './ids/message-id.js';
 export { defineEvent, defineCommand, defineQuery } from './contracts/contract.js';
 export { validate, toValidationIssues } from './contracts/validate.js';
 export {

@@ -1,9 +1,8 @@
+import { hexDigit } from '../ids/hex-digit.js';
+
 // Each entry: the prefix's number (a handler's), then the UUID's 128 bits as four 32-bit words.
 const WORDS = 5;
 const UUID_LENGTH = 36;
-// The value of each lower-case hex digit by character code; -1 for every other character.
-const HEX = new Int8Array(128).fill(-1);
-for (let digit = 0; digit < 16; digit += 1) HEX[digit.toString(16).charCodeAt(0)] = digit;
 
 /**
  * A bounded set of (prefix, lower-case UUID) keys kept in typed arrays: 20 bytes per key plus 8 of index, no
@@ -24,8 +23,6 @@ export class UuidKeyTable {
   readonly #key = new Uint32Array(WORDS);
   #loadedId: string | undefined;
   #loadedPrefix: string | undefined;
-  // The loaded id when `has` found it absent and nothing changed since.
-  #absent: string | undefined;
   // The prefix of the last key and its number: a service's keys mostly share one.
   #lastPrefix: string | undefined;
   #lastNumber = 0;
@@ -39,7 +36,6 @@ export class UuidKeyTable {
     // `has` and then `add` of the same key: parse it once.
     if (id === this.#loadedId && prefix === this.#loadedPrefix) return true;
     this.#loadedId = undefined;
-    this.#absent = undefined;
     if (id.length !== UUID_LENGTH) return false;
     const words = this.#key;
     let word = 0;
@@ -50,7 +46,7 @@ export class UuidKeyTable {
         if (code !== 0x2d /* '-' */) return false;
         continue;
       }
-      const nibble = code < 128 ? (HEX[code] as number) : -1;
+      const nibble = hexDigit(code);
       if (nibble < 0) return false;
       word = (word << 4) | nibble;
       nibbles += 1;
@@ -80,17 +76,12 @@ export class UuidKeyTable {
 
   /** True when the loaded key was added and not yet evicted. */
   has(): boolean {
-    const found = this.#find() >= 0;
-    // `add` of the same key right after (the usual order) need not look again.
-    this.#absent = found ? undefined : this.#loadedId;
-    return found;
+    return this.#find() >= 0;
   }
 
   /** Adds the loaded key (evicting the oldest at capacity). */
   add(): void {
-    const known = this.#absent !== undefined && this.#absent === this.#loadedId;
-    this.#absent = undefined;
-    if (this.#capacity === 0 || (!known && this.#find() >= 0)) return;
+    if (this.#capacity === 0 || this.#find() >= 0) return;
     if (this.#size === this.#allocated && this.#allocated < this.#capacity) this.#grow();
     const entries = this.#entries as Uint32Array;
     const entry = this.#next;
