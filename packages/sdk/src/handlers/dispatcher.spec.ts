@@ -6,7 +6,7 @@ import { InMemoryInbox, type Inbox } from '../inbox/inbox.js';
 import { createLogger } from '../logging/logger.js';
 import { deferred, OrderPlaced } from '../testing/fixtures.js';
 import { MessagingTelemetry } from '../tracing/messaging-telemetry.js';
-import type { Delivery, Transport } from '../transport/transport.js';
+import { SETTLED, type Delivery, type Transport } from '../transport/transport.js';
 import { Dispatcher, type DispatchEvent, type Route } from './dispatcher.js';
 import { DEFAULT_RETRY_POLICY } from './retry-policy.js';
 
@@ -170,5 +170,20 @@ describe.each([
     void dispatcher.onDelivery(aDelivery(order).delivery);
     await expect(dispatcher.drain(20)).resolves.toBe(false);
     expect(dispatcher.inFlight).toBe(1);
+  });
+});
+
+describe('Dispatcher on its common path', () => {
+  it('acks a delivery a synchronous handler took, before onDelivery returns', () => {
+    makeInbox = () => new InMemoryInbox();
+    const { dispatcher, events } = aDispatcher(() => undefined);
+    const sync = aDelivery(order);
+    // A transport that settles at once says so with SETTLED, as the AMQP one does.
+    const delivery: Delivery = { ...sync.delivery, ack: () => (sync.settled.push('ack'), SETTLED) };
+    void dispatcher.onDelivery(delivery);
+    // No await: one handler, a synchronous schema, the in-memory inbox and nothing tracing take no tick.
+    expect(sync.settled).toEqual(['ack']);
+    expect(events.map((e) => e.outcome)).toEqual(['handled']);
+    expect(dispatcher.inFlight).toBe(0);
   });
 });

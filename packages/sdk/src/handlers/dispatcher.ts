@@ -42,6 +42,7 @@ export interface DispatcherRuntime {
   readonly telemetry: MessagingTelemetry;
   readonly maxMessageBytes: number;
   readonly publishTimeoutMs: number;
+  /** Hears of every settled delivery; must not throw (the service isolates its listeners). */
   readonly observe: (event: DispatchEvent) => void;
 }
 
@@ -408,10 +409,6 @@ export class Dispatcher {
     const event: { -readonly [K in keyof DispatchEvent]: DispatchEvent[K] } = { outcome, message: delivery.message, attempt };
     if (handler !== undefined) event.handler = handler;
     if (error !== undefined) event.error = error;
-    try {
-      this.#runtime.observe(event);
-    } catch (thrown) {
-      this.#runtime.logger.error({ err: thrown, outcome }, 'a dispatch observer threw');
-    }
+    this.#runtime.observe(event);
   }
 }
