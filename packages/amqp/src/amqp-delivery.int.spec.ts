@@ -1,11 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { retryQueue, type Delivery } from '@wharf/sdk';
 import { AmqpTransport } from './index.js';
 import { aMessage, aTopology } from './testing/messages.js';
-import { createTestVhost, type TestVhost } from './testing/test-broker.js';
+import { useTestVhost } from './testing/test-broker.js';
 import { deferred, within } from './testing/wait.js';
 
-let vhost: TestVhost;
+const vhost = useTestVhost('delivery');
 const open: AmqpTransport[] = [];
 
 async function connected(service: string): Promise<AmqpTransport> {
@@ -25,16 +25,8 @@ async function consumeWith(
   return t.consume(topology, (delivery) => handle(delivery, (n += 1)), { prefetch: 10 });
 }
 
-beforeAll(async () => {
-  vhost = await createTestVhost('delivery');
-});
-
 afterEach(async () => {
   await Promise.all(open.splice(0).map((t) => t.close()));
-});
-
-afterAll(async () => {
-  await vhost?.remove();
 });
 
 describe('AmqpDelivery', () => {

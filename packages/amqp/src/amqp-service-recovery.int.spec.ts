@@ -1,13 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineEvent, defineService, on, type Service, type TransportStatus } from '@wharf/sdk';
 import { handlerOf, startService } from './testing/services.js';
-import { createTestVhost, type TestVhost } from './testing/test-broker.js';
+import { useTestVhost } from './testing/test-broker.js';
 import { deferred, within } from './testing/wait.js';
 
 const Shipped = defineEvent({ name: 'shop.shipped', version: 1, schema: z.object({ n: z.number().int() }) });
 
-let vhost: TestVhost;
+const vhost = useTestVhost('service-recovery');
 const running: Service[] = [];
 
 async function start(...args: Parameters<typeof startService>): Promise<Service> {
@@ -62,16 +62,8 @@ function statusReached(service: Service, status: TransportStatus): Promise<void>
   return within(`${service.info.name} ${status}`, reached.promise, 15_000);
 }
 
-beforeAll(async () => {
-  vhost = await createTestVhost('service-recovery');
-});
-
 afterEach(async () => {
   await Promise.all(running.splice(0).map((service) => service.stop()));
-});
-
-afterAll(async () => {
-  await vhost?.remove();
 });
 
 describe('a service on AmqpTransport', () => {

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   answer,
@@ -11,7 +11,7 @@ import {
   type Service,
 } from '@wharf/sdk';
 import { handlerOf, startService } from './testing/services.js';
-import { createTestVhost, type TestVhost } from './testing/test-broker.js';
+import { useTestVhost } from './testing/test-broker.js';
 import { deferred, within } from './testing/wait.js';
 
 const Deposited = defineEvent({
@@ -27,7 +27,7 @@ const Balance = defineQuery({
 });
 const Nobody = defineEvent({ name: 'bank.audited', version: 1, schema: z.object({}) });
 
-let vhost: TestVhost;
+const vhost = useTestVhost('service');
 const running: Service[] = [];
 
 async function start(...args: Parameters<typeof startService>): Promise<Service> {
@@ -56,16 +56,8 @@ function dispatched(
   return within(`${count} dispatch events of ${service.info.name}`, done.promise, timeoutMs);
 }
 
-beforeAll(async () => {
-  vhost = await createTestVhost('service');
-});
-
 afterEach(async () => {
   await Promise.all(running.splice(0).map((service) => service.stop()));
-});
-
-afterAll(async () => {
-  await vhost?.remove();
 });
 
 describe('a service on AmqpTransport', () => {

@@ -1,11 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { WharfError, type Delivery, type TransportMessage } from '@wharf/sdk';
 import { AmqpTransport, amqpTransport } from './index.js';
 import { aMessage, aTopology } from './testing/messages.js';
-import { createTestVhost, rabbitmqctl, type TestVhost } from './testing/test-broker.js';
+import { rabbitmqctl, useTestVhost } from './testing/test-broker.js';
 import { deferred, within } from './testing/wait.js';
 
-let vhost: TestVhost;
+const vhost = useTestVhost('transport');
 const open: AmqpTransport[] = [];
 
 function transport(service = 'test'): AmqpTransport {
@@ -35,16 +35,8 @@ async function take(t: AmqpTransport, topology: ReturnType<typeof aTopology>, co
   return { deliveries: within(`${count} deliveries from ${topology.queue}`, done.promise), consumer };
 }
 
-beforeAll(async () => {
-  vhost = await createTestVhost('transport');
-});
-
 afterEach(async () => {
   await Promise.all(open.splice(0).map((t) => t.close()));
-});
-
-afterAll(async () => {
-  await vhost?.remove();
 });
 
 describe('AmqpTransport', () => {

@@ -1,19 +1,11 @@
 import type { Socket } from 'node:net';
 import { connect, type ChannelModel } from 'amqplib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { coalesceWrites } from './coalesce-writes.js';
-import { createTestVhost, type TestVhost } from './testing/test-broker.js';
+import { useTestVhost } from './testing/test-broker.js';
 import { deferred, until, within } from './testing/wait.js';
 
-let vhost: TestVhost;
-
-beforeAll(async () => {
-  vhost = await createTestVhost('coalesce');
-});
-
-afterAll(async () => {
-  await vhost?.remove();
-});
+const vhost = useTestVhost('coalesce');
 
 /** Counts the system-call-level writes (`_write` and `_writev`) of the connection's socket. */
 function countWrites(model: ChannelModel): { readonly count: number } {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
+import { afterAll, beforeAll } from 'vitest';
 
 const run = promisify(execFile);
 
@@ -54,5 +55,34 @@ export async function createTestVhost(prefix: string): Promise<TestVhost> {
       await raw?.close().catch(() => undefined);
       await rabbitmqctl('delete_vhost', name);
     },
+  };
+}
+
+/**
+ * The vhost of one test file: created before its tests, deleted after them (vitest hooks, so call it at the top
+ * of the file). Its properties are read once the tests run.
+ */
+export function useTestVhost(prefix: string): TestVhost {
+  let created: TestVhost | undefined;
+  beforeAll(async () => {
+    created = await createTestVhost(prefix);
+  });
+  afterAll(async () => {
+    await created?.remove();
+  });
+  const current = (): TestVhost => {
+    if (!created) throw new Error(`The test vhost ${prefix} exists only while the file's tests run`);
+    return created;
+  };
+  return {
+    get name() {
+      return current().name;
+    },
+    get url() {
+      return current().url;
+    },
+    closeConnections: (reason) => current().closeConnections(reason),
+    channel: () => current().channel(),
+    remove: () => current().remove(),
   };
 }
