@@ -11,6 +11,7 @@ import {
   onTerminate,
   report,
   reportReady,
+  requestShape,
   whenGo,
 } from './worker-io.js';
 
@@ -104,14 +105,6 @@ export async function runRawClient(): Promise<void> {
         reject(error);
       });
     });
-  const stats = await requestLoad(
-    {
-      warmup: envInt(ENV.warmup),
-      sequentialCount: envInt(ENV.sequential),
-      concurrentCount: envInt(ENV.concurrent),
-      inFlight: envInt(ENV.inFlight),
-    },
-    request,
-  );
+  const stats = await requestLoad(requestShape(), request);
   report({ type: 'requested', stats });
 }

@@ -11,6 +11,7 @@ import {
   onTerminate,
   report,
   reportReady,
+  requestShape,
   whenGo,
 } from './worker-io.js';
 import type { WharfWorkerOptions } from './wharf-service.js';
@@ -36,15 +37,7 @@ export async function runWharfClient(options: WharfWorkerOptions = {}): Promise<
     report({ type: 'produced', stats: spans === undefined ? stats : { ...stats, spans } });
   } else if (role === 'requester') {
     const query = echoQuery(envText(ENV.service));
-    const stats = await requestLoad(
-      {
-        warmup: envInt(ENV.warmup),
-        sequentialCount: envInt(ENV.sequential),
-        concurrentCount: envInt(ENV.concurrent),
-        inFlight: envInt(ENV.inFlight),
-      },
-      (index) => client.bus.request(query, echoRequest(index)),
-    );
+    const stats = await requestLoad(requestShape(), (index) => client.bus.request(query, echoRequest(index)));
     report({ type: 'requested', stats });
   } else {
     fail(new Error(`Unknown role ${role}`));

@@ -1,6 +1,6 @@
 // Helpers every worker shares. Nothing here imports Wharf: the raw amqplib workers use them too.
 import { readFileSync } from 'node:fs';
-import type { RunnerMessage, WorkerMessage } from '../protocol.js';
+import { ENV, type RunnerMessage, type WorkerMessage } from '../protocol.js';
 
 /** Reports `ready` with the startup timings; `loadedMs` is `performance.now()` when the worker's main began. */
 export function reportReady(loadedMs: number): void {
@@ -97,4 +97,14 @@ export function syscalls(): { reads: number; writes: number } {
   } catch {
     return { reads: 0, writes: 0 };
   }
+}
+
+/** The request load the runner asked for: warm-up, sequential and concurrent counts, and how many in flight. */
+export function requestShape(): { warmup: number; sequentialCount: number; concurrentCount: number; inFlight: number } {
+  return {
+    warmup: envInt(ENV.warmup),
+    sequentialCount: envInt(ENV.sequential),
+    concurrentCount: envInt(ENV.concurrent),
+    inFlight: envInt(ENV.inFlight),
+  };
 }
