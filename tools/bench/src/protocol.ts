@@ -1,32 +1,29 @@
-/** What a consumer reports once it has acked every expected event. */
-export interface ConsumerStats {
+/** What a consumer or producer process used over its measured span. */
+export interface ProcessStats {
   readonly count: number;
-  /** Wall-clock ms (performance.timeOrigin + now) of the first delivery and of the last ack. */
-  readonly firstDeliveryAt: number;
-  readonly lastAckAt: number;
-  /** CPU time of the consumer process between the first delivery and the last ack, in microseconds. */
+  /** CPU time of the process over the span, in microseconds. */
   readonly cpuUserUs: number;
   readonly cpuSystemUs: number;
   /** Peak resident set size of the process so far, in KiB. */
   readonly maxRssKb: number;
-  /** Read and write system calls between the first delivery and the last ack (Linux; 0 elsewhere). */
+  /** Read and write system calls over the span (Linux; 0 elsewhere). */
   readonly readSyscalls: number;
   readonly writeSyscalls: number;
   /** Spans the in-memory exporter received (OTel variant only). */
   readonly spans?: number;
 }
 
-/** What a producer reports once every event is confirmed. */
-export interface ProducerStats {
-  readonly count: number;
+/** What a consumer reports once it has acked every expected event: the span runs from first delivery to last ack. */
+export interface ConsumerStats extends ProcessStats {
+  /** Wall-clock ms (performance.timeOrigin + now) of the first delivery and of the last ack. */
+  readonly firstDeliveryAt: number;
+  readonly lastAckAt: number;
+}
+
+/** What a producer reports once every event is confirmed: the span runs from first publish to last confirm. */
+export interface ProducerStats extends ProcessStats {
   readonly firstPublishAt: number;
   readonly lastConfirmAt: number;
-  readonly cpuUserUs: number;
-  readonly cpuSystemUs: number;
-  readonly maxRssKb: number;
-  readonly readSyscalls: number;
-  readonly writeSyscalls: number;
-  readonly spans?: number;
 }
 
 /** A worker's resource usage so far. */
