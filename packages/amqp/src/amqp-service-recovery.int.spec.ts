@@ -1,20 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineEvent, defineService, on, type Service, type TransportStatus } from '@wharf/sdk';
-import { handlerOf, startService } from './testing/services.js';
+import { handlerOf, startService, useServices } from './testing/services.js';
 import { useTestVhost } from './testing/test-broker.js';
 import { deferred, within } from './testing/wait.js';
 
 const Shipped = defineEvent({ name: 'shop.shipped', version: 1, schema: z.object({ n: z.number().int() }) });
 
 const vhost = useTestVhost('service-recovery');
-const running: Service[] = [];
-
-async function start(...args: Parameters<typeof startService>): Promise<Service> {
-  const service = await startService(...args);
-  running.push(service);
-  return service;
-}
+const start = useServices();
 
 /** Counts handler calls per message id and per service instance; resolves `all` once `total` ids were handled. */
 function journal(total: number) {
@@ -61,10 +55,6 @@ function statusReached(service: Service, status: TransportStatus): Promise<void>
   });
   return within(`${service.info.name} ${status}`, reached.promise, 15_000);
 }
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((service) => service.stop()));
-});
 
 describe('a service on AmqpTransport', () => {
   describe('with two competing instances', () => {

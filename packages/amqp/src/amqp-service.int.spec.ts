@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   answer,
@@ -10,7 +10,7 @@ import {
   type DispatchEvent,
   type Service,
 } from '@wharf/sdk';
-import { handlerOf, startService } from './testing/services.js';
+import { handlerOf, useServices } from './testing/services.js';
 import { useTestVhost } from './testing/test-broker.js';
 import { deferred, within } from './testing/wait.js';
 
@@ -28,13 +28,7 @@ const Balance = defineQuery({
 const Nobody = defineEvent({ name: 'bank.audited', version: 1, schema: z.object({}) });
 
 const vhost = useTestVhost('service');
-const running: Service[] = [];
-
-async function start(...args: Parameters<typeof startService>): Promise<Service> {
-  const service = await startService(...args);
-  running.push(service);
-  return service;
-}
+const start = useServices();
 
 /** Resolves with the first `count` dispatch events of `service` matching `match`. */
 function dispatched(
@@ -55,10 +49,6 @@ function dispatched(
   });
   return within(`${count} dispatch events of ${service.info.name}`, done.promise, timeoutMs);
 }
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((service) => service.stop()));
-});
 
 describe('a service on AmqpTransport', () => {
   describe('when a handler fails twice, then succeeds', () => {

@@ -6,6 +6,7 @@ import {
   type ServiceDefinition,
   type ServiceSettings,
 } from '@wharf/sdk';
+import { afterEach } from 'vitest';
 import { AmqpTransport } from '../amqp-transport.js';
 
 /** Creates and starts `definition` on an AmqpTransport to `url`, with silent logs. */
@@ -21,6 +22,22 @@ export async function startService(
   });
   await service.start();
   return service;
+}
+
+/**
+ * `startService` for a test file whose services are all stopped after each test (a vitest hook: call it at the
+ * top of the file).
+ */
+export function useServices(): typeof startService {
+  const running: Service[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((service) => service.stop()));
+  });
+  return async (...args) => {
+    const service = await startService(...args);
+    running.push(service);
+    return service;
+  };
 }
 
 /** A handler class that calls `handle`, for tests that keep their state in closures. */
