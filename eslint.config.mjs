@@ -49,6 +49,15 @@ export default [
           ],
         },
       ],
+      // `import { z } from 'zod'` (or its default) puts all of zod in an app's bundle; the namespace import lets the
+      // bundler keep only what the schemas use.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[source.value='zod'] > :matches(ImportSpecifier[imported.name='z'], ImportDefaultSpecifier)",
+          message: "Write `import * as z from 'zod'`: a bundle then keeps only the parts of zod in use (docs/sdk.md).",
+        },
+      ],
     },
   },
   {

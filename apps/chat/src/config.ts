@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** chat's own environment variables. */
 export const chatConfig = z.object({

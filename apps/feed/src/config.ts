@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** feed's own environment variables. */
 export const feedConfig = z.object({

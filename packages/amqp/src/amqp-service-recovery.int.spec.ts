@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineEvent, defineService, on, type Service, type TransportStatus } from '@wharf/sdk';
 import { handlerOf, startService, useServices } from './testing/services.js';
 import { useTestVhost } from './testing/test-broker.js';

@@ -11,7 +11,7 @@ import {
   type Payload,
 } from '@wharf/sdk';
 import { afterEach, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createTestHarness, type TestHarness } from './index.js';
 
 const RoomCleared = defineEvent({

@@ -1,6 +1,6 @@
 import { answer, ContainerModule, defineEvent, defineQuery, defineService, inject, injectable, on, WharfError } from '@wharf/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createTestHarness, type TestHarness } from './index.js';
 
 const Tallied = defineEvent({ name: 'clock.tallied', version: 1, schema: z.object({ n: z.number().int() }) });

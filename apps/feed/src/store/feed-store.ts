@@ -1,5 +1,5 @@
 import type { FeedEntry } from '@wharf/contracts';
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** One stored message of a room's feed. */
 export type Entry = z.infer<typeof FeedEntry>;

@@ -1,5 +1,5 @@
 import { defineEvent } from '@wharf/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A chat message was accepted in a room (published by chat). */
 export const ChatMessagePosted = defineEvent({

@@ -1,5 +1,5 @@
 import { defineQuery } from '@wharf/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** One message of a room's feed, as feed stores and serves it. */
 export const FeedEntry = z.object({

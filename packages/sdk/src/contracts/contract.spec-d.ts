@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Bus } from '../bus/bus.js';
 import { on, answer, type EventHandler, type QueryHandler } from '../handlers/handler.js';
 import type { MessageContext } from '../handlers/message-context.js';

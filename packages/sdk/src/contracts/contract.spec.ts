@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { WharfError } from '../errors/wharf-error.js';
 import { defineEvent, defineQuery } from './contract.js';
 import { validate } from './validate.js';

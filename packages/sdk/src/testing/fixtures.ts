@@ -1,5 +1,5 @@
 // Contracts and services shared by the SDK's own specs (not part of the public API).
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCommand, defineEvent, defineQuery } from '../contracts/contract.js';
 import { WharfError } from '../errors/wharf-error.js';
 import { on, answer } from '../handlers/handler.js';

@@ -1,5 +1,5 @@
 // A service run as its own process by run-service.int.spec.ts: one slow handler on the in-memory transport.
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineEvent } from '../contracts/contract.js';
 import { on } from '../handlers/handler.js';
 import { defineService } from '../service/define-service.js';

@@ -1,6 +1,6 @@
 import { ChatMessagePosted } from '@wharf/contracts';
 import { defineEvent, defineQuery } from '@wharf/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The benchmark event: the schema of `chat.message-posted` v1, so validation costs what it costs in the apps. */
 export const SamplePosted = defineEvent({

@@ -1,6 +1,6 @@
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { sampleOf, type SchemaResolver } from './sample-payload.js';
 
 /** Parses `const schema = <source>;` and samples it, resolving other consts of the same snippet. */

@@ -109,7 +109,7 @@ describe('handlerGenerator', () => {
       'packages/contracts/src/feed/entry-archived.ts',
       [
         "import { defineEvent } from '@wharf/sdk';",
-        "import { z } from 'zod';",
+        "import * as z from 'zod';",
         "import { FeedEntry } from './get.js';",
         "const Reason = z.enum(['expired', 'deleted']);",
         '/** An entry left the feed. */',
@@ -128,7 +128,7 @@ describe('handlerGenerator', () => {
   it('writes a typed placeholder and warns when the schema has no derivable sample', async () => {
     tree.write(
       'packages/contracts/src/orders/code-issued.ts',
-      "import { defineEvent } from '@wharf/sdk';\nimport { z } from 'zod';\n/** A code. */\nexport const OrdersCodeIssued = defineEvent({ name: 'orders.code-issued', version: 1, schema: z.object({ code: z.string().regex(/^[A-Z]{4}$/) }) });\n",
+      "import { defineEvent } from '@wharf/sdk';\nimport * as z from 'zod';\n/** A code. */\nexport const OrdersCodeIssued = defineEvent({ name: 'orders.code-issued', version: 1, schema: z.object({ code: z.string().regex(/^[A-Z]{4}$/) }) });\n",
     );
     await handlerGenerator(tree, { contract: 'orders.code-issued', service: 'feed' });
     const spec = read(tree, 'apps/feed/src/handlers/handle-code-issued.spec.ts');
