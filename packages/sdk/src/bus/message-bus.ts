@@ -44,22 +44,12 @@ export class MessageBus implements Bus {
     return new MessageBus(this.#runtime, correlationId);
   }
 
-  async publish<C extends EventContract>(event: C, payload: PayloadInput<C>, options: PublishOptions = {}): Promise<void> {
-    this.#expectKind(event, 'event', 'publish');
-    const built = this.#build(event, payload, options);
-    const message = built instanceof Promise ? await built : built;
-    await this.#send(message, EVENTS_EXCHANGE, options.timeoutMs ?? this.#runtime.publishTimeoutMs, (m, timeoutMs) =>
-      this.#runtime.transport.publish(m, { timeoutMs }),
-    );
+  publish<C extends EventContract>(event: C, payload: PayloadInput<C>, options: PublishOptions = {}): Promise<void> {
+    return this.#publish(event, 'event', 'publish', EVENTS_EXCHANGE, payload, options);
   }
 
-  async send<C extends CommandContract>(command: C, payload: PayloadInput<C>, options: PublishOptions = {}): Promise<void> {
-    this.#expectKind(command, 'command', 'send');
-    const built = this.#build(command, payload, options);
-    const message = built instanceof Promise ? await built : built;
-    await this.#send(message, COMMANDS_EXCHANGE, options.timeoutMs ?? this.#runtime.publishTimeoutMs, (m, timeoutMs) =>
-      this.#runtime.transport.publish(m, { timeoutMs }),
-    );
+  send<C extends CommandContract>(command: C, payload: PayloadInput<C>, options: PublishOptions = {}): Promise<void> {
+    return this.#publish(command, 'command', 'send', COMMANDS_EXCHANGE, payload, options);
   }
 
   async request<Q extends QueryContract>(
@@ -79,6 +69,21 @@ export class MessageBus implements Bus {
     const body = decodeReply(reply, query.type);
     if (!body.ok) throw WharfError.fromWire(body.error);
     return validateNow(query.response, body.data, `The reply to ${query.type}`) as Response<Q> | Promise<Response<Q>>;
+  }
+
+  // Without an `async` frame: a publish is one promise, the transport's (with an OTel SDK, every promise also runs
+  // its context manager's hooks). A bad contract or payload still rejects rather than throws.
+  #publish(contract: Contract, kind: 'event' | 'command', verb: string, exchange: string, payload: unknown, options: PublishOptions): Promise<void> {
+    try {
+      this.#expectKind(contract, kind, verb);
+      const timeoutMs = options.timeoutMs ?? this.#runtime.publishTimeoutMs;
+      const deliver = (m: TransportMessage, ms: number) => this.#runtime.transport.publish(m, { timeoutMs: ms });
+      const built = this.#build(contract, payload, options);
+      if (built instanceof Promise) return built.then((message) => this.#send(message, exchange, timeoutMs, deliver));
+      return this.#send(built, exchange, timeoutMs, deliver);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   #expectKind(contract: Contract, kind: Contract['kind'], verb: string): void {

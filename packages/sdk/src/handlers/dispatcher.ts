@@ -124,12 +124,14 @@ export class Dispatcher {
         return this.#refuse(delivery, attempt, error);
       }
       const scope = this.#runtime.telemetry.startConsume(message, this.#runtime.queue, attempt);
-      // Handlers run in the CONSUMER span's context when something records it (an OTel SDK).
-      if (scope.context !== undefined) return context.with(scope.context, this.#run, this, delivery, attempt, routes, scope);
       const route = routes[0] as Route;
-      if (routes.length === 1 && this.#syncInbox && route.contract.kind !== 'query' && !this.#claims.has(message.id)) {
-        return this.#fast(delivery, attempt, route, routes, scope);
+      const fast = routes.length === 1 && this.#syncInbox && route.contract.kind !== 'query' && !this.#claims.has(message.id);
+      // Handlers run in the CONSUMER span's context when something records it (an OTel SDK).
+      if (scope.context !== undefined) {
+        if (fast) return context.with(scope.context, this.#fast, this, delivery, attempt, route, routes, scope);
+        return context.with(scope.context, this.#run, this, delivery, attempt, routes, scope);
       }
+      if (fast) return this.#fast(delivery, attempt, route, routes, scope);
       return this.#run(delivery, attempt, routes, scope);
     } catch (error) {
       this.#done(delivery, attempt, error);
@@ -225,9 +227,10 @@ export class Dispatcher {
 
   /**
    * The common case without an `async` frame: one handler, a body that validates synchronously, the in-memory
-   * inbox, no other copy of the message in flight and nothing recording spans. Measured in the consumer
-   * benchmark, the general path's frames, awaits and ticks cost more than validating the message. Anything
-   * else goes to the general path, with the body already decoded.
+   * inbox and no other copy of the message in flight (traced or not). Measured in the consumer benchmark, the
+   * general path's frames, awaits and ticks cost more than validating the message, and with an OTel SDK every
+   * promise also runs the context manager's async hooks. Anything else goes to the general path, with the body
+   * already decoded.
    */
   #fast(delivery: Delivery, attempt: number, route: Route, routes: readonly Route[], scope: ConsumeScope): Promise<void> {
     const { message } = delivery;

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { context, metrics, propagation, SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -86,6 +87,8 @@ async function measured(name: string, where: Attributes): Promise<number> {
 /** Publishes every message it gets to `ctx.bus` as a command: an event handler that sends a command on. */
 class ShipWhenPaid {
   async handle(order: { orderId: string }, ctx: MessageContext): Promise<void> {
+    // The span's context must survive the handler's own awaits, here across a turn of the event loop.
+    await nextTurn();
     ctx.logger.info({ orderId: order.orderId }, 'order paid; shipping it');
     await ctx.bus.send(ShipOrder, { orderId: order.orderId });
   }

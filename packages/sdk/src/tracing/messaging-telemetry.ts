@@ -115,7 +115,8 @@ export class MessagingTelemetry {
     return this.#produce(info, headers, send);
   }
 
-  async #produce<T>(info: OutgoingInfo, headers: Record<string, string>, send: () => Promise<T>): Promise<T> {
+  // No `async` frame here either: with an OTel SDK registered every promise runs the context manager's hooks.
+  #produce<T>(info: OutgoingInfo, headers: Record<string, string>, send: () => Promise<T>): Promise<T> {
     const operation = operationOf[info.kind];
     const span = this.#tracer.startSpan(`publish ${info.type}`, { kind: SpanKind.PRODUCER });
     if (span.isRecording()) {
@@ -134,22 +135,28 @@ export class MessagingTelemetry {
     const attributes = this.#cached(this.#producerAttributes, info.type, () =>
       this.#metricAttributes(operation, info.destination, info.type),
     );
+    const failed = (error: unknown): never => {
+      const code = WharfError.from(error).code;
+      this.#fail(span, error, code);
+      this.#sent.add(1, { ...attributes, 'error.type': code });
+      span.end();
+      throw error;
+    };
+    let sending: Promise<T>;
     try {
       // With no OTel SDK registered the span is a no-op without a valid context: nothing to inject. The send
       // itself runs in the caller's context: the message carries the span, the transport starts none of its own,
       // and not activating it spares an AsyncLocalStorage run per publish.
       if (span.isRecording() || hasContext(span)) propagation.inject(trace.setSpan(context.active(), span), headers);
-      const result = await send();
-      this.#sent.add(1, attributes);
-      return result;
+      sending = send();
     } catch (error) {
-      const code = WharfError.from(error).code;
-      this.#fail(span, error, code);
-      this.#sent.add(1, { ...attributes, 'error.type': code });
-      throw error;
-    } finally {
-      span.end();
+      sending = Promise.reject(error);
     }
+    return sending.then((result) => {
+      this.#sent.add(1, attributes);
+      span.end();
+      return result;
+    }, failed);
   }
 
   /**
