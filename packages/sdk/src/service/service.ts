@@ -141,7 +141,10 @@ export class Service {
     return this.container.get<T>(token);
   }
 
-  /** Builds the container, runs `onStart` hooks, connects, declares, consumes, runs `onReady` hooks: ready. */
+  /**
+   * Opens the health port, builds the container, runs `onStart` hooks, connects, declares, consumes, runs
+   * `onReady` hooks: ready.
+   */
   start(): Promise<void> {
     if (this.#state !== 'created') {
       return Promise.reject(new WharfError('INVALID_STATE', `${this.info.name} cannot start: it is ${this.#state}`));
@@ -158,8 +161,17 @@ export class Service {
 
   async #start(): Promise<void> {
     this.#setState('starting');
+    let listening: Promise<number> | undefined;
     try {
+      if (this.settings.healthPort !== undefined) {
+        // Probes get answers while the service starts: `/healthz` 200, `/readyz` 503 until it is ready.
+        this.#health = new HealthServer(() => this.health());
+        listening = this.#health.listen(this.settings.healthPort);
+        listening.catch(() => undefined);
+      }
       await this.#build();
+      // Bound by now (it listened while the container was built); a port in use fails the start before connecting.
+      if (listening) this.#healthPort = await listening;
       for (const hooks of this.#hooks) await hooks.onStart?.();
       await this.transport.connect();
       const topology = this.topology;
@@ -170,16 +182,13 @@ export class Service {
         });
       }
       for (const hooks of this.#hooks) await hooks.onReady?.();
-      if (this.settings.healthPort !== undefined) {
-        this.#health = new HealthServer(() => this.health());
-        this.#healthPort = await this.#health.listen(this.settings.healthPort);
-      }
       this.#setState('ready');
       this.logger.info(
         { queue: topology.queue, events: topology.events, commands: topology.commands, healthPort: this.#healthPort },
         'service ready',
       );
     } catch (error) {
+      await listening?.catch(() => undefined);
       this.#setState('failed');
       await this.#teardown().catch(() => undefined);
       throw error;
