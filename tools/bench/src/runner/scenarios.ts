@@ -17,7 +17,8 @@ export interface RoundContext {
   readonly log: (line: string) => void;
 }
 
-type Variant = 'wharf' | 'raw' | 'wharf-otel';
+// `*-otel`: the OTel SDK registered in both processes; the raw one opens its spans by hand (raw-tracing.ts).
+type Variant = 'wharf' | 'raw' | 'wharf-otel' | 'raw-otel';
 
 const READY_TIMEOUT_MS = 30_000;
 const POLL_INTERVAL_MS = 5;
@@ -29,13 +30,13 @@ export function rotate<T>(items: readonly T[], round: number): T[] {
 }
 
 function bundles(variant: Variant): { service: string; client: string } {
-  if (variant === 'raw') return { service: 'raw-service', client: 'raw-client' };
-  const suffix = variant === 'wharf-otel' ? '-otel' : '';
-  return { service: `wharf-service${suffix}`, client: `wharf-client${suffix}` };
+  const kind = variant.startsWith('raw') ? 'raw' : 'wharf';
+  const suffix = variant.endsWith('-otel') ? '-otel' : '';
+  return { service: `${kind}-service${suffix}`, client: `${kind}-client${suffix}` };
 }
 
 function queuesOf(variant: Variant, name: string): string[] {
-  return variant === 'raw' ? [name] : [serviceQueue(name), deadLetterQueue(name)];
+  return variant.startsWith('raw') ? [name] : [serviceQueue(name), deadLetterQueue(name)];
 }
 
 function workerEnv(
@@ -159,12 +160,12 @@ export async function coldStartRound(context: RoundContext): Promise<void> {
 /**
  * End-to-end event throughput: a consumer process and a producer process, `settings.events` persistent events,
  * first publish → last ack; also the consumer's CPU per 1,000 events and peak RSS. Variants: Wharf, raw amqplib,
- * Wharf with the OTel SDK registered.
+ * and both with the OTel SDK registered (raw amqplib instrumented by hand).
  */
 export async function eventsRound(context: RoundContext): Promise<void> {
   const { settings, samples, round } = context;
   const timeoutMs = 60_000 + settings.events * 10;
-  for (const variant of rotate<Variant>(['wharf', 'raw', 'wharf-otel'], round)) {
+  for (const variant of rotate<Variant>(['wharf', 'raw', 'wharf-otel', 'raw-otel'], round)) {
     const name = `events-${variant}-r${round}`;
     const { service, client } = bundles(variant);
     const common = {
@@ -217,7 +218,7 @@ export async function eventsRound(context: RoundContext): Promise<void> {
     }
   }
   context.log(
-    `events/s: wharf ${fmt(samples, 'events.wharf', round)}, raw ${fmt(samples, 'events.raw', round)}, wharf+otel ${fmt(samples, 'events.wharf-otel', round)}`,
+    `events/s: wharf ${fmt(samples, 'events.wharf', round)}, raw ${fmt(samples, 'events.raw', round)}, wharf+otel ${fmt(samples, 'events.wharf-otel', round)}, raw+otel ${fmt(samples, 'events.raw-otel', round)}`,
   );
 }
 

@@ -3,6 +3,8 @@ import type { ConfirmChannel, Message } from 'amqplib';
 import { ENV } from '../protocol.js';
 import { echoRequest, produce, requestLoad, samplePayload } from './load.js';
 import { connectRaw, DIRECT_REPLY_TO, RAW_EVENT_KEY, RAW_EVENTS, RAW_REQUESTS } from './raw-amqp.js';
+import type { RawWorkerOptions } from './raw-service.js';
+import { tracedPublish } from './raw-tracing.js';
 import {
   answerUsageRequests,
   envInt,
@@ -23,7 +25,7 @@ function publisher(channel: ConfirmChannel) {
     exchange: string,
     routingKey: string,
     body: Buffer,
-    options: { messageId: string; type: string; correlationId?: string; replyTo?: string },
+    options: { messageId: string; type: string; correlationId?: string; replyTo?: string; headers?: Record<string, string> },
   ) =>
     new Promise<void>((resolve, reject) => {
       channel.publish(
@@ -52,7 +54,7 @@ function publisher(channel: ConfirmChannel) {
  * `producer` publishes the events with the same window of unconfirmed publishes, role `requester` asks through
  * direct reply-to.
  */
-export async function runRawClient(): Promise<void> {
+export async function runRawClient(options: RawWorkerOptions = {}): Promise<void> {
   const loadedMs = performance.now();
   const role = envText(ENV.role);
   const model = await connectRaw(envText(ENV.amqpUrl));
@@ -76,13 +78,18 @@ export async function runRawClient(): Promise<void> {
   reportReady(loadedMs);
   await whenGo();
   if (role === 'producer') {
-    const stats = await produce(envInt(ENV.count), envInt(ENV.window), (index) =>
-      publish(RAW_EVENTS, RAW_EVENT_KEY, Buffer.from(JSON.stringify(samplePayload(index))), {
-        messageId: randomUUID(),
-        type: RAW_EVENT_KEY,
-      }),
-    );
-    report({ type: 'produced', stats });
+    const send = (index: number) => {
+      const body = Buffer.from(JSON.stringify(samplePayload(index)));
+      const messageId = randomUUID();
+      if (!options.spans) return publish(RAW_EVENTS, RAW_EVENT_KEY, body, { messageId, type: RAW_EVENT_KEY });
+      return tracedPublish(
+        { exchange: RAW_EVENTS, routingKey: RAW_EVENT_KEY, messageId, bodySize: body.length },
+        (headers) => publish(RAW_EVENTS, RAW_EVENT_KEY, body, { messageId, type: RAW_EVENT_KEY, headers }),
+      );
+    };
+    const stats = await produce(envInt(ENV.count), envInt(ENV.window), send);
+    const spans = options.spans ? await options.spans() : undefined;
+    report({ type: 'produced', stats: spans === undefined ? stats : { ...stats, spans } });
     return;
   }
   const queue = envText(ENV.service);
