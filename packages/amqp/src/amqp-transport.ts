@@ -1,4 +1,4 @@
-import type { ChannelModel } from 'amqplib';
+import type { ChannelModel, Message } from 'amqplib';
 import {
   WharfError,
   type ConsumeOptions,
@@ -13,7 +13,7 @@ import {
 } from '@wharf/sdk';
 import { AmqpConsumer, type ConsumerRuntime } from './amqp-consumer.js';
 import { ConnectionManager } from './connection-manager.js';
-import { fromAmqp, toOutbound } from './message-mapping.js';
+import { DIRECT_REPLY_TO, fromAmqp, routeOf, toOutbound } from './message-mapping.js';
 import { Publisher } from './publisher.js';
 import { TopologyDeclarer } from './topology-declarer.js';
 
@@ -141,28 +141,23 @@ export class AmqpTransport implements Transport {
     return this.#send(message, () => this.#publisher.publish(toOutbound(message), options.timeoutMs));
   }
 
-  async request(message: TransportMessage, options: SendOptions): Promise<TransportMessage> {
+  request(message: TransportMessage, options: SendOptions): Promise<TransportMessage> {
     const correlationId = message.correlationId ?? message.id;
-    const owner = message.type.includes('.')
-      ? message.type.slice(0, message.type.indexOf('.'))
-      : message.type;
-    const timedOut = () =>
-      new WharfError(
-        'REQUEST_TIMEOUT',
-        `No reply to ${message.type} from ${owner} within ${options.timeoutMs} ms`,
-        {
-          data: { type: message.type, destination: owner, timeoutMs: options.timeoutMs },
-        },
-      );
-    const reply = await this.#send(message, () =>
+    const timedOut = () => {
+      const dot = message.type.indexOf('.');
+      const owner = dot >= 0 ? message.type.slice(0, dot) : message.type;
+      return new WharfError('REQUEST_TIMEOUT', `No reply to ${message.type} from ${owner} within ${options.timeoutMs} ms`, {
+        data: { type: message.type, destination: owner, timeoutMs: options.timeoutMs },
+      });
+    };
+    return this.#send(message, () =>
       this.#publisher.request(
-        toOutbound({ ...message, correlationId }),
+        toOutbound(message, routeOf(message), { correlationId, replyTo: DIRECT_REPLY_TO }),
         correlationId,
         options.timeoutMs,
         timedOut,
       ),
-    );
-    return fromAmqp(reply, 'reply');
+    ).then(toReply);
   }
 
   async consume(
@@ -300,3 +295,8 @@ export const amqpTransport: TransportFactory = {
   schemes: ['amqp', 'amqps'],
   create: (urls, { service }) => new AmqpTransport({ urls, service }),
 };
+
+// A reply as the SDK sees it: its kind is a reply whatever its headers say.
+function toReply(reply: Message): TransportMessage {
+  return fromAmqp(reply, 'reply');
+}

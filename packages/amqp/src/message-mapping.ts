@@ -75,6 +75,8 @@ export function routeOf(message: TransportMessage): { exchange: string; routingK
 export interface OutboundExtras {
   readonly expiration?: string;
   readonly replyTo?: string;
+  /** The correlation id, when the message has none yet (a request correlates by its own id). */
+  readonly correlationId?: string;
   /** A retry or dead-letter copy: it keeps its kind and ms timestamp in headers, whatever its id. */
   readonly copy?: boolean;
 }
@@ -98,7 +100,8 @@ export function toOutbound(
   };
   const headers = wireHeaders(message, extra.copy === true);
   if (headers !== undefined) options.headers = headers;
-  if (message.correlationId !== undefined) options.correlationId = message.correlationId;
+  const correlationId = message.correlationId ?? extra.correlationId;
+  if (correlationId !== undefined) options.correlationId = correlationId;
   const replyTo = extra.replyTo ?? (reply ? undefined : message.replyTo);
   if (replyTo !== undefined) options.replyTo = replyTo;
   if (extra.expiration !== undefined) options.expiration = extra.expiration;

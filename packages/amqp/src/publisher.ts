@@ -1,8 +1,6 @@
 import type { ChannelModel, ConfirmChannel, Message } from 'amqplib';
-import { WharfError } from '@wharf/sdk';
+import { SETTLED, WharfError } from '@wharf/sdk';
 import { DIRECT_REPLY_TO, PUBLISH_TAG_HEADER, type Outbound } from './message-mapping.js';
-
-const SENT: Promise<void> = Promise.resolve();
 
 interface Pending {
   readonly outbound: Outbound;
@@ -140,19 +138,28 @@ export class Publisher {
     }
     try {
       channel.publish(outbound.exchange, outbound.routingKey, outbound.content, outbound.options);
-      return SENT;
+      // The SDK's resolved promise for "done at once": the dispatcher acks the request without waiting a tick.
+      return SETTLED;
     } catch (error) {
       return Promise.reject(unavailable(`The reply to ${outbound.type} was not sent: ${(error as Error).message}`));
     }
   }
 
-  /** Publishes a request with direct reply-to and resolves with the reply whose correlation id matches. */
+  /**
+   * Publishes a request with direct reply-to and resolves with the reply whose correlation id matches. `outbound`
+   * carries that correlation id and `replyTo` set to the direct reply-to address (`toOutbound` extras).
+   */
   request(
     outbound: Outbound,
     correlationId: string,
     timeoutMs: number,
     timedOut: () => WharfError,
   ): Promise<Message> {
+    if (outbound.options.correlationId !== correlationId || outbound.options.replyTo !== DIRECT_REPLY_TO) {
+      return Promise.reject(
+        new WharfError('INVALID_STATE', `A request must carry its correlation id and reply to ${DIRECT_REPLY_TO}`),
+      );
+    }
     if (this.#replies.has(correlationId)) {
       return Promise.reject(
         new WharfError('INVALID_STATE', `A request with correlation id ${correlationId} is already waiting`),
@@ -174,11 +181,7 @@ export class Publisher {
         },
       };
       this.#replies.set(correlationId, entry);
-      const request = {
-        ...outbound,
-        options: { ...outbound.options, correlationId, replyTo: DIRECT_REPLY_TO },
-      };
-      this.#enqueue(request, timeoutMs, undefined, (error, channel) => {
+      this.#enqueue(outbound, timeoutMs, undefined, (error, channel) => {
         if (error) {
           const timeout = WharfError.is(error) && error.code === 'PUBLISH_TIMEOUT';
           entry.finish(timeout ? timedOut() : error);

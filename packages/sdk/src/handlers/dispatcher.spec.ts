@@ -4,24 +4,25 @@ import { WharfError } from '../errors/wharf-error.js';
 import { messageId } from '../ids/message-id.js';
 import { InMemoryInbox, type Inbox } from '../inbox/inbox.js';
 import { createLogger } from '../logging/logger.js';
-import { deferred, OrderPlaced } from '../testing/fixtures.js';
+import { CountOrders, deferred, OrderPlaced } from '../testing/fixtures.js';
 import { MessagingTelemetry } from '../tracing/messaging-telemetry.js';
-import { SETTLED, type Delivery, type Transport } from '../transport/transport.js';
+import { SETTLED, type Delivery, type Transport, type TransportMessage } from '../transport/transport.js';
 import { Dispatcher, type DispatchEvent, type Route } from './dispatcher.js';
 import { DEFAULT_RETRY_POLICY } from './retry-policy.js';
 
 /** A delivery that records how it was settled; `ack` fails when told to (a channel that closed meanwhile). */
-function aDelivery(body: unknown, options: { id?: string; ackFails?: boolean } = {}) {
+function aDelivery(body: unknown, options: { id?: string; ackFails?: boolean; query?: boolean } = {}) {
   const settled: string[] = [];
   const delivery: Delivery = {
     message: {
       id: options.id ?? messageId(),
-      kind: 'event',
-      type: OrderPlaced.type,
+      kind: options.query ? 'query' : 'event',
+      type: options.query ? CountOrders.type : OrderPlaced.type,
       body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
       headers: {},
       appId: 'shop',
       timestamp: Date.now(),
+      ...(options.query ? { correlationId: 'c-1', replyTo: 'reply-address' } : {}),
     },
     redelivered: false,
     ack: async () => {
@@ -48,15 +49,15 @@ class AsyncInbox implements Inbox {
 
 let makeInbox: () => Inbox = () => new InMemoryInbox();
 
-/** A dispatcher with one handler for OrderPlaced, and the events it reports. */
-function aDispatcher(handle: (payload: unknown) => unknown) {
+/** A dispatcher with one handler for OrderPlaced (or the CountOrders query), and the events it reports. */
+function aDispatcher(handle: (payload: unknown) => unknown, transport = {} as Transport, contract: typeof OrderPlaced | typeof CountOrders = OrderPlaced) {
   const events: DispatchEvent[] = [];
-  const route: Route = { contract: OrderPlaced, name: 'RecordOrder', policy: DEFAULT_RETRY_POLICY, handle };
+  const route: Route = { contract, name: contract === OrderPlaced ? 'RecordOrder' : 'Count', policy: DEFAULT_RETRY_POLICY, handle };
   const dispatcher = new Dispatcher(
     {
       service: { name: 'warehouse', instanceId: 'w-1' },
       queue: 'warehouse',
-      transport: {} as Transport,
+      transport,
       bus: {} as MessageBus,
       inbox: makeInbox(),
       logger: createLogger({ service: 'warehouse', level: 'silent' }),
@@ -65,7 +66,7 @@ function aDispatcher(handle: (payload: unknown) => unknown) {
       publishTimeoutMs: 1_000,
       observe: (event) => events.push(event),
     },
-    new Map([[OrderPlaced.type, [route]]]),
+    new Map([[contract.type, [route]]]),
   );
   return { dispatcher, events };
 }
@@ -184,6 +185,73 @@ describe('Dispatcher on its common path', () => {
     // No await: one handler, a synchronous schema, the in-memory inbox and nothing tracing take no tick.
     expect(sync.settled).toEqual(['ack']);
     expect(events.map((e) => e.outcome)).toEqual(['handled']);
+    expect(dispatcher.inFlight).toBe(0);
+  });
+});
+
+describe('Dispatcher answering a query', () => {
+  /** A dispatcher for CountOrders whose transport records the replies it is given to send. */
+  function aResponder(handle: (request: unknown) => unknown, send: () => Promise<void> = () => SETTLED) {
+    const replies: TransportMessage[] = [];
+    const transport = { publish: (reply: TransportMessage) => (replies.push(reply), send()) } as unknown as Transport;
+    return { ...aDispatcher(handle, transport, CountOrders), replies };
+  }
+  const bodyOf = (reply: TransportMessage | undefined): unknown => JSON.parse(reply?.body.toString('utf8') ?? 'null');
+
+  it('replies with the validated response and acks, before onDelivery returns when all of it happens at once', () => {
+    const { dispatcher, events, replies } = aResponder(() => ({ count: 2 }));
+    const request = aDelivery({ prefix: 'a' }, { query: true });
+    void dispatcher.onDelivery({ ...request.delivery, ack: () => (request.settled.push('ack'), SETTLED) });
+    expect(bodyOf(replies[0])).toEqual({ ok: true, data: { count: 2 } });
+    expect(replies[0]).toMatchObject({ kind: 'reply', correlationId: 'c-1', replyTo: 'reply-address', type: CountOrders.type });
+    expect(request.settled).toEqual(['ack']);
+    expect(events.map((e) => [e.outcome, e.handler])).toEqual([['handled', 'Count']]);
+    expect(dispatcher.inFlight).toBe(0);
+  });
+
+  it("replies with the error a handler raised, its code included, and acks the request", async () => {
+    const { dispatcher, replies } = aResponder(async () => {
+      throw new WharfError('COUNT_FAILED', 'cannot count', { retryable: false });
+    });
+    const request = aDelivery({ prefix: 'a' }, { query: true });
+    await dispatcher.onDelivery(request.delivery);
+    expect(bodyOf(replies[0])).toEqual({ ok: false, error: { code: 'COUNT_FAILED', message: 'cannot count', retryable: false } });
+    expect(request.settled).toEqual(['ack']);
+  });
+
+  it('replies CONTRACT_VIOLATION when the response does not match its schema', async () => {
+    const { dispatcher, replies } = aResponder(async () => ({ count: 'many' }));
+    const request = aDelivery({ prefix: 'a' }, { query: true });
+    await dispatcher.onDelivery(request.delivery);
+    expect(bodyOf(replies[0])).toMatchObject({ ok: false, error: { code: 'CONTRACT_VIOLATION' } });
+    expect(request.settled).toEqual(['ack']);
+  });
+
+  it('acks the request when its reply cannot be sent', async () => {
+    const { dispatcher, events } = aResponder(
+      () => ({ count: 1 }),
+      () => Promise.reject(new WharfError('TRANSPORT_UNAVAILABLE', 'no channel')),
+    );
+    const request = aDelivery({ prefix: 'a' }, { query: true });
+    await dispatcher.onDelivery(request.delivery);
+    expect(request.settled).toEqual(['ack']);
+    expect(events.map((e) => e.outcome)).toEqual(['handled']);
+  });
+
+  it('dead-letters a request that does not match its schema, without calling the handler or replying', async () => {
+    let calls = 0;
+    const { dispatcher, replies } = aResponder(() => ((calls += 1), { count: 0 }));
+    const request = aDelivery({ prefix: 7 }, { query: true });
+    await dispatcher.onDelivery(request.delivery);
+    expect(request.settled).toEqual(['dead-letter CONTRACT_VIOLATION']);
+    expect(calls).toBe(0);
+    expect(replies).toEqual([]);
+  });
+
+  it('reports a request whose ack failed as released, and is idle afterwards', async () => {
+    const { dispatcher, events } = aResponder(() => ({ count: 1 }));
+    await dispatcher.onDelivery(aDelivery({ prefix: 'a' }, { query: true, ackFails: true }).delivery);
+    expect(events.map((e) => [e.outcome, e.error?.code])).toEqual([['released', 'TRANSPORT_UNAVAILABLE']]);
     expect(dispatcher.inFlight).toBe(0);
   });
 });

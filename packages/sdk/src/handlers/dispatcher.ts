@@ -125,13 +125,16 @@ export class Dispatcher {
       }
       const scope = this.#runtime.telemetry.startConsume(message, this.#runtime.queue, attempt);
       const route = routes[0] as Route;
-      const fast = routes.length === 1 && this.#syncInbox && route.contract.kind !== 'query' && !this.#claims.has(message.id);
+      // A query has one handler and no inbox; any other message takes the synchronous path under the conditions of #fast.
+      const query = route.contract.kind === 'query';
+      const fast = query || (routes.length === 1 && this.#syncInbox && !this.#claims.has(message.id));
+      const path = query ? this.#fastAnswer : this.#fast;
       // Handlers run in the CONSUMER span's context when something records it (an OTel SDK).
       if (scope.context !== undefined) {
-        if (fast) return context.with(scope.context, this.#fast, this, delivery, attempt, route, routes, scope);
+        if (fast) return context.with(scope.context, path, this, delivery, attempt, route, routes, scope);
         return context.with(scope.context, this.#run, this, delivery, attempt, routes, scope);
       }
-      if (fast) return this.#fast(delivery, attempt, route, routes, scope);
+      if (fast) return path.call(this, delivery, attempt, route, routes, scope);
       return this.#run(delivery, attempt, routes, scope);
     } catch (error) {
       this.#done(delivery, attempt, error);
@@ -320,26 +323,84 @@ export class Dispatcher {
     this.#done(delivery, attempt, failure);
   }
 
-  async #answer(delivery: Delivery, attempt: number, route: Route, request: unknown, span: Span): Promise<void> {
-    const { message } = delivery;
-    let body: ReplyBody;
+  /**
+   * A query's request validated synchronously: answered without an `async` frame, like the common path of #fast.
+   * A body that is not JSON or does not validate at once goes to the general path.
+   */
+  #fastAnswer(delivery: Delivery, attempt: number, route: Route, routes: readonly Route[], scope: ConsumeScope): Promise<void> {
+    let request: unknown;
     try {
-      let result = route.handle(request, new DeliveryContext(message, attempt, delivery.redelivered, route.name, this.#runtime));
-      if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') result = await result;
-      const query = route.contract as Extract<Contract, { kind: 'query' }>;
-      let data = validateNow(query.response, result, `The response of ${query.type}`);
-      if (data instanceof Promise) data = await data;
-      body = { ok: true, data };
-    } catch (thrown) {
-      const error = WharfError.from(thrown);
-      this.#runtime.telemetry.failed(span, error);
-      this.#runtime.logger.warn({ err: error, messageId: message.id, type: message.type }, 'query failed');
-      body = { ok: false, error: error.toWire() };
+      request = this.#decode(delivery.message, route.contract);
+    } catch (error) {
+      return this.#run(delivery, attempt, routes, scope, { error });
     }
+    if (request instanceof Promise) return this.#run(delivery, attempt, routes, scope, { payload: request });
+    let answering: Promise<void>;
+    try {
+      answering = this.#answer(delivery, attempt, route, request, scope.span);
+    } catch (failure) {
+      answering = Promise.reject(failure);
+    }
+    if (answering === SETTLED) {
+      this.#finish(delivery, attempt, scope, undefined);
+      return SETTLED;
+    }
+    return answering.then(
+      () => this.#finish(delivery, attempt, scope, undefined),
+      (failure: unknown) => this.#finish(delivery, attempt, scope, failure),
+    );
+  }
+
+  // Calls the query's handler and replies with its validated response, or with the error it raised; then acks.
+  // SETTLED when all of it happened at once. Rejects only when the ack fails.
+  #answer(delivery: Delivery, attempt: number, route: Route, request: unknown, span: Span): Promise<void> {
+    let result: unknown;
+    try {
+      result = route.handle(request, new DeliveryContext(delivery.message, attempt, delivery.redelivered, route.name, this.#runtime));
+    } catch (thrown) {
+      return this.#reply(delivery, attempt, route, this.#failedAnswer(delivery, span, thrown));
+    }
+    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
+      return Promise.resolve(result).then(
+        (value) => this.#respond(delivery, attempt, route, value, span),
+        (thrown: unknown) => this.#reply(delivery, attempt, route, this.#failedAnswer(delivery, span, thrown)),
+      );
+    }
+    return this.#respond(delivery, attempt, route, result, span);
+  }
+
+  // The handler's result, validated against the query's response schema, as the reply.
+  #respond(delivery: Delivery, attempt: number, route: Route, result: unknown, span: Span): Promise<void> {
+    const query = route.contract as Extract<Contract, { kind: 'query' }>;
+    let data: unknown;
+    try {
+      data = validateNow(query.response, result, `The response of ${query.type}`);
+    } catch (thrown) {
+      return this.#reply(delivery, attempt, route, this.#failedAnswer(delivery, span, thrown));
+    }
+    if (!(data instanceof Promise)) return this.#reply(delivery, attempt, route, { ok: true, data });
+    return data.then(
+      (valid: unknown) => this.#reply(delivery, attempt, route, { ok: true, data: valid }),
+      (thrown: unknown) => this.#reply(delivery, attempt, route, this.#failedAnswer(delivery, span, thrown)),
+    );
+  }
+
+  #failedAnswer(delivery: Delivery, span: Span, thrown: unknown): ReplyBody {
+    const error = WharfError.from(thrown);
+    this.#runtime.telemetry.failed(span, error);
+    this.#runtime.logger.warn({ err: error, messageId: delivery.message.id, type: delivery.message.type }, 'query failed');
+    return { ok: false, error: error.toWire() };
+  }
+
+  // Sends the reply where the request asked for it, then acks the request whether or not the reply went out (the
+  // requester times out; a redelivered request would only be answered again).
+  #reply(delivery: Delivery, attempt: number, route: Route, body: ReplyBody): Promise<void> {
+    const { message } = delivery;
+    let sending: Promise<void> = SETTLED;
     if (message.replyTo) {
       const now = Date.now();
-      await this.#runtime.transport
-        .publish(
+      try {
+        sending = this.#runtime.transport.publish(
           {
             id: messageId(now),
             kind: 'reply',
@@ -352,10 +413,26 @@ export class Dispatcher {
             replyTo: message.replyTo,
           },
           { timeoutMs: this.#runtime.publishTimeoutMs },
-        )
-        .catch((error: unknown) => this.#runtime.logger.warn({ err: error, type: message.type }, 'could not send a reply'));
+        );
+      } catch (error) {
+        sending = Promise.reject(error);
+      }
     }
-    return this.#settle(delivery, 'handled', attempt, delivery.ack(), route.name);
+    if (sending === SETTLED) return this.#ackAnswered(delivery, attempt, route);
+    return sending.then(
+      () => this.#ackAnswered(delivery, attempt, route),
+      (error: unknown) => {
+        this.#runtime.logger.warn({ err: error, type: message.type }, 'could not send a reply');
+        return this.#ackAnswered(delivery, attempt, route);
+      },
+    );
+  }
+
+  #ackAnswered(delivery: Delivery, attempt: number, route: Route): Promise<void> {
+    const acking = delivery.ack();
+    if (acking !== SETTLED) return this.#settle(delivery, 'handled', attempt, acking, route.name);
+    this.#observe(delivery, 'handled', attempt, route.name);
+    return SETTLED;
   }
 
   #retry(delivery: Delivery, attempt: number, error: WharfError, route: Route): Promise<void> {
