@@ -11,6 +11,7 @@ import type { ConsumeScope, MessagingTelemetry } from '../tracing/messaging-tele
 import { ATTEMPT_HEADER } from '../transport/naming.js';
 import { SETTLED, type Delivery, type Transport, type TransportMessage } from '../transport/transport.js';
 import { DeliveryContext } from './delivery-context.js';
+import { failureHeaders } from './failure-headers.js';
 import type { MessageContext } from './message-context.js';
 import { retryDelay, type RetryPolicy } from './retry-policy.js';
 
@@ -46,17 +47,6 @@ export interface DispatcherRuntime {
   readonly observe: (event: DispatchEvent) => void;
 }
 
-const H = {
-  code: 'x-wharf-error-code',
-  message: 'x-wharf-error-message',
-  retryable: 'x-wharf-error-retryable',
-  data: 'x-wharf-error-data',
-  service: 'x-wharf-service',
-  handler: 'x-wharf-handler',
-  attempts: 'x-wharf-attempts',
-  firstFailure: 'x-wharf-first-failure-at',
-  lastFailure: 'x-wharf-last-failure-at',
-} as const;
 
 /** A body decoded before the general path took the delivery over: its payload, or why it could not be. */
 type Decoded = { readonly payload: unknown } | { readonly error: unknown };
@@ -437,7 +427,7 @@ export class Dispatcher {
 
   #retry(delivery: Delivery, attempt: number, error: WharfError, route: Route): Promise<void> {
     const delayMs = retryDelay(route.policy, attempt);
-    const headers = { ...this.#failureHeaders(delivery.message, error, attempt, route), [ATTEMPT_HEADER]: String(attempt + 1) };
+    const headers = { ...failureHeaders(delivery.message, error, attempt, this.#runtime.service.name, route?.name), [ATTEMPT_HEADER]: String(attempt + 1) };
     this.#runtime.logger.warn(
       { err: error, messageId: delivery.message.id, type: delivery.message.type, handler: route.name, attempt, delayMs },
       'handler failed; retrying',
@@ -447,30 +437,13 @@ export class Dispatcher {
   }
 
   #reject(delivery: Delivery, attempt: number, error: WharfError, route?: Route): Promise<void> {
-    const headers = this.#failureHeaders(delivery.message, error, attempt, route);
+    const headers = failureHeaders(delivery.message, error, attempt, this.#runtime.service.name, route?.name);
     this.#runtime.logger.error(
       { err: error, messageId: delivery.message.id, type: delivery.message.type, handler: route?.name, attempt },
       'message dead-lettered',
     );
     this.#runtime.telemetry.deadLettered(this.#runtime.queue, delivery.message.type, error.code);
     return this.#settle(delivery, 'dead-lettered', attempt, delivery.deadLetter(headers), route?.name, error);
-  }
-
-  #failureHeaders(message: TransportMessage, error: WharfError, attempt: number, route?: Route): Record<string, string> {
-    const now = new Date().toISOString();
-    const headers: Record<string, string> = {
-      ...message.headers,
-      [H.code]: error.code,
-      [H.message]: error.message.slice(0, 1_000),
-      [H.retryable]: String(error.retryable),
-      [H.service]: this.#runtime.service.name,
-      [H.attempts]: String(attempt),
-      [H.firstFailure]: message.headers[H.firstFailure] ?? now,
-      [H.lastFailure]: now,
-    };
-    if (route) headers[H.handler] = route.name;
-    if (error.data !== undefined) headers[H.data] = JSON.stringify(error.data).slice(0, 4_000);
-    return headers;
   }
 
   async #settle(
