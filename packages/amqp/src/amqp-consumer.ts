@@ -51,8 +51,11 @@ export class AmqpConsumer implements Consumer {
     };
   }
 
-  /** Starts consuming on a new channel of `model` (first attach, or after a reconnect). */
-  async attach(model: ChannelModel): Promise<void> {
+  /**
+   * Starts consuming on a new channel of `model` (first attach, or after a reconnect). With `declared`, the channel
+   * opens and takes its prefetch while the queue is being declared, and consumes once that declaration succeeded.
+   */
+  async attach(model: ChannelModel, declared?: Promise<void>): Promise<void> {
     if (this.#cancelled) return;
     const channel = await model.createChannel();
     const state: ChannelState = { channel, open: true, attaching: true, unsettled: 0 };
@@ -65,6 +68,7 @@ export class AmqpConsumer implements Consumer {
     this.#state = state;
     try {
       await channel.prefetch(this.#prefetch);
+      if (declared) await declared;
       await this.#consume(state);
     } catch (error) {
       await channel.close().catch(() => undefined);

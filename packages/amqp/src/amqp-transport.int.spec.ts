@@ -269,6 +269,37 @@ describe('AmqpTransport', () => {
   });
 
   describe('when consuming', () => {
+    it('consumes a queue whose declaration is still in flight, once it is declared', async () => {
+      const t = await connected();
+      const topology = aTopology('declaring', { events: ['declaring.x.v1'] });
+      const declaring = t.declare(topology);
+      const taking = take(t, topology, 1);
+      await declaring;
+      const { deliveries } = await taking;
+      const sent = aMessage({ type: 'declaring.x.v1' });
+      await t.publish(sent, { timeoutMs: 5_000 });
+      const [delivery] = await deliveries;
+      expect(delivery?.message.id).toBe(sent.id);
+      await delivery?.ack();
+    });
+
+    it('fails a consume whose queue declaration in flight is refused, and stays connected', async () => {
+      const t = await connected();
+      const topology = aTopology('contradicted', { events: ['contradicted.x.v1'], queueType: 'quorum' });
+      await t.declare(topology);
+      const classic = { ...topology, queueType: 'classic' as const };
+      const declaring = t.declare(classic).catch((e: unknown) => e);
+      const consuming = t.consume(classic, async () => undefined, { prefetch: 1 }).catch((e: unknown) => e);
+      const [declareError, consumeError] = await Promise.all([declaring, consuming]);
+      expect(WharfError.is(declareError) && declareError.code).toBe('CONFIG_INVALID');
+      expect(consumeError).toBe(declareError);
+      // Neither the refused declaration nor the abandoned consumer channel harms the connection.
+      const { deliveries } = await take(t, topology, 1);
+      await t.publish(aMessage({ type: 'contradicted.x.v1' }), { timeoutMs: 5_000 });
+      await (await deliveries)[0]?.ack();
+      expect(t.status).toBe('connected');
+    });
+
     it('hands over up to prefetch deliveries at once, without waiting for earlier ones', async () => {
       const t = await connected();
       const topology = aTopology('prefetched', { events: ['prefetched.x.v1'] });

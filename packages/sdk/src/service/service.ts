@@ -176,10 +176,15 @@ export class Service {
       await this.transport.connect();
       const topology = this.topology;
       if (this.#consumes()) {
-        await this.transport.declare(topology);
-        this.#consumer = await this.transport.consume(topology, (this.#dispatcher as Dispatcher).onDelivery, {
+        // The consumer gets ready while the queues are declared; it consumes once they exist.
+        const declaring = this.transport.declare(topology);
+        const consuming = this.transport.consume(topology, (this.#dispatcher as Dispatcher).onDelivery, {
           prefetch: this.settings.prefetch,
         });
+        const [declared, consumer] = await Promise.allSettled([declaring, consuming]);
+        if (consumer.status === 'fulfilled') this.#consumer = consumer.value;
+        if (declared.status === 'rejected') throw declared.reason;
+        if (consumer.status === 'rejected') throw consumer.reason;
       }
       for (const hooks of this.#hooks) await hooks.onReady?.();
       this.#setState('ready');

@@ -95,7 +95,11 @@ export interface Transport {
   publish(message: TransportMessage, options: SendOptions): Promise<void>;
   /** Publishes a query and resolves with the reply; rejects with REQUEST_TIMEOUT naming type and destination. */
   request(message: TransportMessage, options: SendOptions): Promise<TransportMessage>;
-  /** Starts delivering the queue's messages to `onDelivery`, re-attaching after every reconnect. */
+  /**
+   * Starts delivering the queue's messages to `onDelivery`, re-attaching after every reconnect. May be called while
+   * the `declare` of the same topology is in flight: delivering starts once that declaration has succeeded, and
+   * `consume` rejects with its error if it fails.
+   */
   consume(
     topology: QueueTopology,
     onDelivery: (delivery: Delivery) => Promise<void>,
