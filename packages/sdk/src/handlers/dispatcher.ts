@@ -47,7 +47,6 @@ export interface DispatcherRuntime {
   readonly observe: (event: DispatchEvent) => void;
 }
 
-
 /** A body decoded before the general path took the delivery over: its payload, or why it could not be. */
 type Decoded = { readonly payload: unknown } | { readonly error: unknown };
 
@@ -115,16 +114,19 @@ export class Dispatcher {
       }
       const scope = this.#runtime.telemetry.startConsume(message, this.#runtime.queue, attempt);
       const route = routes[0] as Route;
-      // A query has one handler and no inbox; any other message takes the synchronous path under the conditions of #fast.
-      const query = route.contract.kind === 'query';
-      const fast = query || (routes.length === 1 && this.#syncInbox && !this.#claims.has(message.id));
-      const path = query ? this.#fastAnswer : this.#fast;
+      // A query has one handler and no inbox; other messages take the synchronous path under #fast's conditions.
+      const fast =
+        route.contract.kind === 'query'
+          ? this.#fastAnswer
+          : routes.length === 1 && this.#syncInbox && !this.#claims.has(message.id)
+            ? this.#fast
+            : undefined;
       // Handlers run in the CONSUMER span's context when something records it (an OTel SDK).
       if (scope.context !== undefined) {
-        if (fast) return context.with(scope.context, path, this, delivery, attempt, route, routes, scope);
+        if (fast) return context.with(scope.context, fast, this, delivery, attempt, route, routes, scope);
         return context.with(scope.context, this.#run, this, delivery, attempt, routes, scope);
       }
-      if (fast) return path.call(this, delivery, attempt, route, routes, scope);
+      if (fast) return fast.call(this, delivery, attempt, route, routes, scope);
       return this.#run(delivery, attempt, routes, scope);
     } catch (error) {
       this.#done(delivery, attempt, error);
@@ -262,18 +264,7 @@ export class Dispatcher {
       return this.#fastFailed(delivery, attempt, route, scope, thrown);
     }
     this.#release(id);
-    if (acking === SETTLED) {
-      this.#observe(delivery, 'handled', attempt, route.name);
-      this.#finish(delivery, attempt, scope, undefined);
-      return SETTLED;
-    }
-    return acking.then(
-      () => {
-        this.#observe(delivery, 'handled', attempt, route.name);
-        this.#finish(delivery, attempt, scope, undefined);
-      },
-      (failure: unknown) => this.#finish(delivery, attempt, scope, failure),
-    );
+    return this.#finishWhen(delivery, attempt, scope, this.#settle(delivery, 'handled', attempt, acking, route.name));
   }
 
   async #fastFailed(delivery: Delivery, attempt: number, route: Route, scope: ConsumeScope, thrown: unknown): Promise<void> {
@@ -313,6 +304,18 @@ export class Dispatcher {
     this.#done(delivery, attempt, failure);
   }
 
+  // Finishes the delivery once `settling` has settled: at once, without a tick, when it already has (SETTLED).
+  #finishWhen(delivery: Delivery, attempt: number, scope: ConsumeScope, settling: Promise<void>): Promise<void> {
+    if (settling === SETTLED) {
+      this.#finish(delivery, attempt, scope, undefined);
+      return SETTLED;
+    }
+    return settling.then(
+      () => this.#finish(delivery, attempt, scope, undefined),
+      (failure: unknown) => this.#finish(delivery, attempt, scope, failure),
+    );
+  }
+
   /**
    * A query's request validated synchronously: answered without an `async` frame, like the common path of #fast.
    * A body that is not JSON or does not validate at once goes to the general path.
@@ -331,14 +334,7 @@ export class Dispatcher {
     } catch (failure) {
       answering = Promise.reject(failure);
     }
-    if (answering === SETTLED) {
-      this.#finish(delivery, attempt, scope, undefined);
-      return SETTLED;
-    }
-    return answering.then(
-      () => this.#finish(delivery, attempt, scope, undefined),
-      (failure: unknown) => this.#finish(delivery, attempt, scope, failure),
-    );
+    return this.#finishWhen(delivery, attempt, scope, answering);
   }
 
   // Calls the query's handler and replies with its validated response, or with the error it raised; then acks.
@@ -348,12 +344,12 @@ export class Dispatcher {
     try {
       result = route.handle(request, new DeliveryContext(delivery.message, attempt, delivery.redelivered, route.name, this.#runtime));
     } catch (thrown) {
-      return this.#reply(delivery, attempt, route, this.#failedAnswer(delivery, span, thrown));
+      return this.#replyFailed(delivery, attempt, route, span, thrown);
     }
     if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
       return Promise.resolve(result).then(
         (value) => this.#respond(delivery, attempt, route, value, span),
-        (thrown: unknown) => this.#reply(delivery, attempt, route, this.#failedAnswer(delivery, span, thrown)),
+        (thrown: unknown) => this.#replyFailed(delivery, attempt, route, span, thrown),
       );
     }
     return this.#respond(delivery, attempt, route, result, span);
@@ -366,20 +362,21 @@ export class Dispatcher {
     try {
       data = validateNow(query.response, result, `The response of ${query.type}`);
     } catch (thrown) {
-      return this.#reply(delivery, attempt, route, this.#failedAnswer(delivery, span, thrown));
+      return this.#replyFailed(delivery, attempt, route, span, thrown);
     }
     if (!(data instanceof Promise)) return this.#reply(delivery, attempt, route, { ok: true, data });
     return data.then(
       (valid: unknown) => this.#reply(delivery, attempt, route, { ok: true, data: valid }),
-      (thrown: unknown) => this.#reply(delivery, attempt, route, this.#failedAnswer(delivery, span, thrown)),
+      (thrown: unknown) => this.#replyFailed(delivery, attempt, route, span, thrown),
     );
   }
 
-  #failedAnswer(delivery: Delivery, span: Span, thrown: unknown): ReplyBody {
+  // The handler or its response failed: the requester gets the error (its code, message and data).
+  #replyFailed(delivery: Delivery, attempt: number, route: Route, span: Span, thrown: unknown): Promise<void> {
     const error = WharfError.from(thrown);
     this.#runtime.telemetry.failed(span, error);
     this.#runtime.logger.warn({ err: error, messageId: delivery.message.id, type: delivery.message.type }, 'query failed');
-    return { ok: false, error: error.toWire() };
+    return this.#reply(delivery, attempt, route, { ok: false, error: error.toWire() });
   }
 
   // Sends the reply where the request asked for it, then acks the request whether or not the reply went out (the
@@ -408,26 +405,20 @@ export class Dispatcher {
         sending = Promise.reject(error);
       }
     }
-    if (sending === SETTLED) return this.#ackAnswered(delivery, attempt, route);
-    return sending.then(
-      () => this.#ackAnswered(delivery, attempt, route),
-      (error: unknown) => {
-        this.#runtime.logger.warn({ err: error, type: message.type }, 'could not send a reply');
-        return this.#ackAnswered(delivery, attempt, route);
-      },
-    );
-  }
-
-  #ackAnswered(delivery: Delivery, attempt: number, route: Route): Promise<void> {
-    const acking = delivery.ack();
-    if (acking !== SETTLED) return this.#settle(delivery, 'handled', attempt, acking, route.name);
-    this.#observe(delivery, 'handled', attempt, route.name);
-    return SETTLED;
+    const ack = () => this.#settle(delivery, 'handled', attempt, delivery.ack(), route.name);
+    if (sending === SETTLED) return ack();
+    return sending.then(ack, (error: unknown) => {
+      this.#runtime.logger.warn({ err: error, type: message.type }, 'could not send a reply');
+      return ack();
+    });
   }
 
   #retry(delivery: Delivery, attempt: number, error: WharfError, route: Route): Promise<void> {
     const delayMs = retryDelay(route.policy, attempt);
-    const headers = { ...failureHeaders(delivery.message, error, attempt, this.#runtime.service.name, route?.name), [ATTEMPT_HEADER]: String(attempt + 1) };
+    const headers = {
+      ...failureHeaders(delivery.message, error, attempt, this.#runtime.service.name, route.name),
+      [ATTEMPT_HEADER]: String(attempt + 1),
+    };
     this.#runtime.logger.warn(
       { err: error, messageId: delivery.message.id, type: delivery.message.type, handler: route.name, attempt, delayMs },
       'handler failed; retrying',
@@ -446,7 +437,8 @@ export class Dispatcher {
     return this.#settle(delivery, 'dead-lettered', attempt, delivery.deadLetter(headers), route?.name, error);
   }
 
-  async #settle(
+  // Reports the outcome once the transport has settled the delivery: at once when it already has (SETTLED).
+  #settle(
     delivery: Delivery,
     outcome: DispatchEvent['outcome'],
     attempt: number,
@@ -454,8 +446,9 @@ export class Dispatcher {
     handler?: string,
     error?: WharfError,
   ): Promise<void> {
-    await settling;
+    if (settling !== SETTLED) return settling.then(() => this.#observe(delivery, outcome, attempt, handler, error));
     this.#observe(delivery, outcome, attempt, handler, error);
+    return SETTLED;
   }
 
   #observe(delivery: Delivery, outcome: DispatchEvent['outcome'], attempt: number, handler?: string, error?: WharfError): void {
