@@ -151,7 +151,6 @@ export class AmqpTransport implements Transport {
   }
 
   request(message: TransportMessage, options: SendOptions): Promise<TransportMessage> {
-    const correlationId = message.correlationId ?? message.id;
     const timedOut = () => {
       const dot = message.type.indexOf('.');
       const owner = dot >= 0 ? message.type.slice(0, dot) : message.type;
@@ -160,9 +159,9 @@ export class AmqpTransport implements Transport {
       });
     };
     return this.#send(message, () =>
+      // A request without a correlation id of its own correlates by its id.
       this.#publisher.request(
-        toOutbound(message, routeOf(message), { correlationId, replyTo: DIRECT_REPLY_TO }),
-        correlationId,
+        toOutbound(message, routeOf(message), { correlationId: message.id, replyTo: DIRECT_REPLY_TO }),
         options.timeoutMs,
         timedOut,
       ),

@@ -1,7 +1,7 @@
 import { connect, type ChannelModel } from 'amqplib';
-import { coalesceWrites } from './coalesce-writes.js';
 import { WharfError } from '@wharf/sdk';
 import { backoffDelay, pause } from './backoff.js';
+import { coalesceWrites } from './coalesce-writes.js';
 
 /** What a {@link ConnectionManager} needs: where to connect, how, and what to do on each connection. */
 export interface ConnectionManagerOptions {

@@ -146,18 +146,14 @@ export class Publisher {
   }
 
   /**
-   * Publishes a request with direct reply-to and resolves with the reply whose correlation id matches. `outbound`
-   * carries that correlation id and `replyTo` set to the direct reply-to address (`toOutbound` extras).
+   * Publishes a request and resolves with the reply whose correlation id matches its own. `outbound` carries a
+   * correlation id and `replyTo` set to the direct reply-to address (`toOutbound` extras).
    */
-  request(
-    outbound: Outbound,
-    correlationId: string,
-    timeoutMs: number,
-    timedOut: () => WharfError,
-  ): Promise<Message> {
-    if (outbound.options.correlationId !== correlationId || outbound.options.replyTo !== DIRECT_REPLY_TO) {
+  request(outbound: Outbound, timeoutMs: number, timedOut: () => WharfError): Promise<Message> {
+    const { correlationId, replyTo } = outbound.options;
+    if (correlationId === undefined || replyTo !== DIRECT_REPLY_TO) {
       return Promise.reject(
-        new WharfError('INVALID_STATE', `A request must carry its correlation id and reply to ${DIRECT_REPLY_TO}`),
+        new WharfError('INVALID_STATE', `A request must carry a correlation id and reply to ${DIRECT_REPLY_TO}`),
       );
     }
     if (this.#replies.has(correlationId)) {

@@ -107,7 +107,6 @@ export class MessagingTelemetry {
     });
   }
 
-
   /** Runs `send` under a PRODUCER span, having injected its trace context into the message's headers. */
   produce<T>(info: OutgoingInfo, headers: Record<string, string>, send: () => Promise<T>): Promise<T> {
     // Nothing registered to record, propagate or count: the send is all there is.
