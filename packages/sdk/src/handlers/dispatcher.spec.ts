@@ -1,3 +1,5 @@
+import { context, createContextKey, INVALID_SPAN_CONTEXT, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { MessageBus } from '../bus/message-bus.js';
 import { WharfError } from '../errors/wharf-error.js';
@@ -49,8 +51,16 @@ class AsyncInbox implements Inbox {
 
 let makeInbox: () => Inbox = () => new InMemoryInbox();
 
+/** What a test dispatcher uses besides its handler: by default no transport, OrderPlaced and no OTel SDK. */
+interface DispatcherParts {
+  readonly transport?: Transport;
+  readonly contract?: typeof OrderPlaced | typeof CountOrders;
+  readonly telemetry?: MessagingTelemetry;
+}
+
 /** A dispatcher with one handler for OrderPlaced (or the CountOrders query), and the events it reports. */
-function aDispatcher(handle: (payload: unknown) => unknown, transport = {} as Transport, contract: typeof OrderPlaced | typeof CountOrders = OrderPlaced) {
+function aDispatcher(handle: (payload: unknown) => unknown, parts: DispatcherParts = {}) {
+  const { transport = {} as Transport, contract = OrderPlaced, telemetry = new MessagingTelemetry('warehouse', 'test', 'child') } = parts;
   const events: DispatchEvent[] = [];
   const route: Route = { contract, name: contract === OrderPlaced ? 'RecordOrder' : 'Count', policy: DEFAULT_RETRY_POLICY, handle };
   const dispatcher = new Dispatcher(
@@ -61,7 +71,7 @@ function aDispatcher(handle: (payload: unknown) => unknown, transport = {} as Tr
       bus: {} as MessageBus,
       inbox: makeInbox(),
       logger: createLogger({ service: 'warehouse', level: 'silent' }),
-      telemetry: new MessagingTelemetry('warehouse', 'test', 'child'),
+      telemetry,
       maxMessageBytes: 1_000_000,
       publishTimeoutMs: 1_000,
       observe: (event) => events.push(event),
@@ -175,6 +185,32 @@ describe.each([
 });
 
 describe('Dispatcher on its common path', () => {
+  it('runs a traced delivery in its span\'s context and still acks it before onDelivery returns', () => {
+    makeInbox = () => new InMemoryInbox();
+    const manager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(manager);
+    try {
+      const key = createContextKey('test span');
+      const spanContext = ROOT_CONTEXT.setValue(key, 'the consumer span');
+      let ended = 0;
+      // A telemetry that records (as with an OTel SDK): the dispatcher must run the handler inside its context.
+      const telemetry = {
+        startConsume: () => ({ span: trace.wrapSpanContext(INVALID_SPAN_CONTEXT), context: spanContext, started: 0, attributes: {} }),
+        endConsume: () => void (ended += 1),
+      } as unknown as MessagingTelemetry;
+      const seen: unknown[] = [];
+      const { dispatcher, events } = aDispatcher(() => void seen.push(context.active().getValue(key)), { telemetry });
+      const sync = aDelivery(order);
+      void dispatcher.onDelivery({ ...sync.delivery, ack: () => (sync.settled.push('ack'), SETTLED) });
+      expect(seen).toEqual(['the consumer span']);
+      expect(sync.settled).toEqual(['ack']);
+      expect(events.map((e) => e.outcome)).toEqual(['handled']);
+      expect(ended).toBe(1);
+    } finally {
+      context.disable();
+    }
+  });
+
   it('acks a delivery a synchronous handler took, before onDelivery returns', () => {
     makeInbox = () => new InMemoryInbox();
     const { dispatcher, events } = aDispatcher(() => undefined);
@@ -194,7 +230,7 @@ describe('Dispatcher answering a query', () => {
   function aResponder(handle: (request: unknown) => unknown, send: () => Promise<void> = () => SETTLED) {
     const replies: TransportMessage[] = [];
     const transport = { publish: (reply: TransportMessage) => (replies.push(reply), send()) } as unknown as Transport;
-    return { ...aDispatcher(handle, transport, CountOrders), replies };
+    return { ...aDispatcher(handle, { transport, contract: CountOrders }), replies };
   }
   const bodyOf = (reply: TransportMessage | undefined): unknown => JSON.parse(reply?.body.toString('utf8') ?? 'null');
 
