@@ -18,8 +18,9 @@ export interface RunServiceOptions extends CreateServiceOptions {
 /**
  * Runs a service as the process's main job: starts it, stops it gracefully on SIGTERM or SIGINT and exits 0,
  * exits 1 on a failed start or an uncaught error (logged as fatal). When the settings are invalid there is no
- * service to return: the promise stays pending while the process exits (it rejects only with a custom `exit`). With the argument `topology` it prints the
- * service's queues and routes as JSON; with `topology apply` it declares them on the broker and exits.
+ * service to return: the promise stays pending while the process exits (it rejects only with a custom `exit`).
+ * With the argument `topology` it prints the service's queues and routes as JSON; with `topology apply` it
+ * declares them on the broker and exits.
  */
 export async function runService(definition: ServiceDefinition, options: RunServiceOptions = {}): Promise<Service> {
   const argv = options.argv ?? process.argv.slice(2);

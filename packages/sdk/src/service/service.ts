@@ -58,6 +58,8 @@ export class Service {
   readonly definition: ServiceDefinition;
   readonly info: ServiceInfo;
   readonly settings: ServiceSettings;
+  /** The queue and routes this service declares. */
+  readonly topology: QueueTopology;
   readonly logger: Logger;
   readonly transport: Transport;
   readonly container: Container;
@@ -111,9 +113,6 @@ export class Service {
   get healthPort(): number | undefined {
     return this.#healthPort;
   }
-
-  /** The queue and routes this service declares. */
-  readonly topology: QueueTopology;
 
   /** Calls `listener` on every state change; returns a function that removes it. */
   onState(listener: (state: ServiceState) => void): () => void {
