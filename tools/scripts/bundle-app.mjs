@@ -1,5 +1,5 @@
 // Bundles an app into dist/<project root>: one ESM file holding every dependency, a pruned package.json and a
-// Dockerfile. The argument is the app's project root (apps/backend/orders), or a name for apps/<name>.
+// Dockerfile. The argument is the app's project root (apps/orders, apps/backend/orders).
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -33,8 +33,8 @@ export async function bundle(entry, outDir) {
 
 async function main() {
   const arg = process.argv[2];
-  if (!arg) throw new Error('usage: node tools/scripts/bundle-app.mjs <app name | project root>');
-  const projectRoot = arg.includes('/') ? arg.replace(/\/+$/, '') : `apps/${arg}`;
+  if (!arg) throw new Error('usage: node tools/scripts/bundle-app.mjs <project root, e.g. apps/chat>');
+  const projectRoot = arg.replace(/\/+$/, '');
   if (projectRoot.startsWith('/') || projectRoot.split('/').includes('..')) {
     throw new Error(`bundle-app: ${arg} is not a project root inside the workspace`);
   }

@@ -59,7 +59,7 @@ describe('serviceGenerator', () => {
         'topology-apply',
       ]);
       expect(project.targets?.['build']).toMatchObject({
-        options: { command: 'node tools/scripts/bundle-app.mjs orders' },
+        options: { command: 'node tools/scripts/bundle-app.mjs apps/orders' },
         outputs: ['{workspaceRoot}/dist/apps/orders'],
         dependsOn: [],
       });

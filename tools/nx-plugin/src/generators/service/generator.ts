@@ -194,8 +194,7 @@ export async function serviceGenerator(tree: Tree, schema: ServiceGeneratorSchem
         cache: true,
         inputs: ['production', '^production', '{workspaceRoot}/tools/scripts/bundle-app.mjs'],
         outputs: [`{workspaceRoot}/${values.outputPath}`],
-        // The name for an app under apps/, its root elsewhere: the bundle goes to dist/<root> either way.
-        options: { command: `node tools/scripts/bundle-app.mjs ${options.directory === 'apps' ? name : projectRoot}` },
+        options: { command: `node tools/scripts/bundle-app.mjs ${projectRoot}` },
         dependsOn: [],
       },
       serve: {
