@@ -3,7 +3,6 @@ import type { ConfirmChannel, Message } from 'amqplib';
 import { ENV } from '../protocol.js';
 import { echoRequest, produce, requestLoad, samplePayload } from './load.js';
 import { connectRaw, DIRECT_REPLY_TO, RAW_EVENT_KEY, RAW_EVENTS, RAW_REQUESTS } from './raw-amqp.js';
-import type { RawWorkerOptions } from './raw-service.js';
 import { tracedPublish } from './raw-tracing.js';
 import {
   answerUsageRequests,
@@ -12,9 +11,11 @@ import {
   fail,
   onTerminate,
   report,
+  reportProduced,
   reportReady,
   requestShape,
   whenGo,
+  type WorkerOptions,
 } from './worker-io.js';
 
 // A publish on a confirm channel as a promise: resolves on the broker's ack, rejects on a nack or a return.
@@ -54,7 +55,7 @@ function publisher(channel: ConfirmChannel) {
  * `producer` publishes the events with the same window of unconfirmed publishes, role `requester` asks through
  * direct reply-to.
  */
-export async function runRawClient(options: RawWorkerOptions = {}): Promise<void> {
+export async function runRawClient(options: WorkerOptions = {}): Promise<void> {
   const loadedMs = performance.now();
   const role = envText(ENV.role);
   const model = await connectRaw(envText(ENV.amqpUrl));
@@ -88,8 +89,7 @@ export async function runRawClient(options: RawWorkerOptions = {}): Promise<void
       );
     };
     const stats = await produce(envInt(ENV.count), envInt(ENV.window), send);
-    const spans = options.spans ? await options.spans() : undefined;
-    report({ type: 'produced', stats: spans === undefined ? stats : { ...stats, spans } });
+    await reportProduced(stats, options.spans);
     return;
   }
   const queue = envText(ENV.service);

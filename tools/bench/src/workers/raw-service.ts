@@ -3,20 +3,14 @@ import { ENV } from '../protocol.js';
 import { ConsumeMeter } from './load.js';
 import { connectRaw, RAW_EVENT_KEY, RAW_EVENTS, RAW_REQUESTS, serveReadiness } from './raw-amqp.js';
 import { tracedProcess } from './raw-tracing.js';
-import { answerUsageRequests, envInt, envText, fail, onTerminate, report, reportReady } from './worker-io.js';
-
-/** Options of the raw workers: the OTel variant instruments by hand and counts its exported spans. */
-export interface RawWorkerOptions {
-  /** Counts the spans exported so far; set, the worker also opens a span per message (`raw-tracing.ts`). */
-  readonly spans?: () => Promise<number>;
-}
+import { answerUsageRequests, envInt, envText, fail, onTerminate, reportConsumed, reportReady, type WorkerOptions } from './worker-io.js';
 
 /**
  * The raw amqplib counterpart of the Wharf service: a durable quorum queue bound to a durable exchange, the same
  * prefetch, manual acks; role `consumer` parses each event and acks it, role `responder` replies through
  * direct reply-to and acks the request.
  */
-export async function runRawService(options: RawWorkerOptions = {}): Promise<void> {
+export async function runRawService(options: WorkerOptions = {}): Promise<void> {
   const loadedMs = performance.now();
   const role = envText(ENV.role);
   const queue = envText(ENV.service);
@@ -34,11 +28,7 @@ export async function runRawService(options: RawWorkerOptions = {}): Promise<voi
   let onMessage: (message: ConsumeMessage) => void;
   if (role === 'consumer') {
     const spans = options.spans;
-    const meter = new ConsumeMeter(envInt(ENV.count, 0), (stats) => {
-      if (!spans) return report({ type: 'consumed', stats });
-      // Once the last consumer span has ended (right after the ack that triggered this report).
-      setImmediate(() => void spans().then((count) => report({ type: 'consumed', stats: { ...stats, spans: count } }), fail));
-    });
+    const meter = new ConsumeMeter(envInt(ENV.count, 0), (stats) => reportConsumed(stats, spans));
     const consume = (message: ConsumeMessage) => {
       meter.received();
       JSON.parse(message.content.toString('utf8'));

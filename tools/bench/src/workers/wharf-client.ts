@@ -10,17 +10,18 @@ import {
   fail,
   onTerminate,
   report,
+  reportProduced,
   reportReady,
   requestShape,
   whenGo,
+  type WorkerOptions,
 } from './worker-io.js';
-import type { WharfWorkerOptions } from './wharf-service.js';
 
 /**
  * A Wharf service without handlers that, on the runner's `go`, publishes the benchmark events through `bus.publish`
  * (role `producer`) or asks the echo query through `bus.request` (role `requester`).
  */
-export async function runWharfClient(options: WharfWorkerOptions = {}): Promise<void> {
+export async function runWharfClient(options: WorkerOptions = {}): Promise<void> {
   const loadedMs = performance.now();
   const role = envText(ENV.role);
   const client = createService(defineService({ name: 'bench-client' }), { transports: [amqpTransport] });
@@ -33,8 +34,7 @@ export async function runWharfClient(options: WharfWorkerOptions = {}): Promise<
     const stats = await produce(envInt(ENV.count), envInt(ENV.window), (index) =>
       client.bus.publish(SamplePosted, samplePayload(index)),
     );
-    const spans = options.spans ? await options.spans() : undefined;
-    report({ type: 'produced', stats: spans === undefined ? stats : { ...stats, spans } });
+    await reportProduced(stats, options.spans);
   } else if (role === 'requester') {
     const query = echoQuery(envText(ENV.service));
     const stats = await requestLoad(requestShape(), (index) => client.bus.request(query, echoRequest(index)));

@@ -14,10 +14,10 @@ import {
   type QueryHandler,
   type Response,
 } from '@wharf/sdk';
-import { ENV, type ConsumerStats } from '../protocol.js';
+import { ENV } from '../protocol.js';
 import { echoQuery, SamplePosted } from './contracts.js';
 import { ConsumeMeter } from './load.js';
-import { answerUsageRequests, envInt, envText, fail, report, reportReady } from './worker-io.js';
+import { answerUsageRequests, envInt, envText, fail, reportConsumed, reportReady, type WorkerOptions } from './worker-io.js';
 
 const Meter = Symbol.for('@wharf/bench/Meter');
 type EchoQuery = ReturnType<typeof echoQuery>;
@@ -40,29 +40,15 @@ class Echo implements QueryHandler<EchoQuery> {
   }
 }
 
-/** Options of {@link runWharfService}. */
-export interface WharfWorkerOptions {
-  /** Counts the spans exported so far (the OTel variant). */
-  readonly spans?: () => Promise<number>;
-}
-
 /**
  * A Wharf service started by `runService` on the AMQP transport, as an app's main.ts does: role `consumer` handles
  * the benchmark event and reports after `BENCH_COUNT` acks; role `responder` answers the echo query.
  */
-export async function runWharfService(options: WharfWorkerOptions = {}): Promise<void> {
+export async function runWharfService(options: WorkerOptions = {}): Promise<void> {
   const loadedMs = performance.now();
   const role = envText(ENV.role);
   const name = envText(ENV.service);
-  const meter = new ConsumeMeter(envInt(ENV.count, 0), (stats: ConsumerStats) => {
-    const spans = options.spans;
-    if (!spans) return report({ type: 'consumed', stats });
-    // Once the last consumer span has ended (it ends right after the settle that triggered this report).
-    setImmediate(
-      () =>
-        void spans().then((count) => report({ type: 'consumed', stats: { ...stats, spans: count } }), fail),
-    );
-  });
+  const meter = new ConsumeMeter(envInt(ENV.count, 0), (stats) => reportConsumed(stats, options.spans));
   const handlers: HandlerRegistration[] =
     role === 'responder'
       ? [answer(echoQuery(name), Echo)]

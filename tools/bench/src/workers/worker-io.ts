@@ -1,6 +1,12 @@
 // Helpers every worker shares. Nothing here imports Wharf: the raw amqplib workers use them too.
 import { readFileSync } from 'node:fs';
-import { ENV, type RunnerMessage, type WorkerMessage } from '../protocol.js';
+import { ENV, type ConsumerStats, type ProducerStats, type RunnerMessage, type WorkerMessage } from '../protocol.js';
+
+/** Options of a worker's main: the OTel variants count the spans they exported. */
+export interface WorkerOptions {
+  /** Counts the spans exported so far; set, the raw workers also open a span per message (`raw-tracing.ts`). */
+  readonly spans?: () => Promise<number>;
+}
 
 /** Reports `ready` with the startup timings; `loadedMs` is `performance.now()` when the worker's main began. */
 export function reportReady(loadedMs: number): void {
@@ -10,6 +16,18 @@ export function reportReady(loadedMs: number): void {
 /** Sends a message to the runner (workers are started with an IPC channel). */
 export function report(message: WorkerMessage): void {
   process.send?.(message);
+}
+
+/** Reports a consumer's stats, with the spans it exported when it counts them. */
+export function reportConsumed(stats: ConsumerStats, spans: (() => Promise<number>) | undefined): void {
+  if (!spans) return report({ type: 'consumed', stats });
+  // Once the last consumer span has ended: it ends right after the settle that triggered this report.
+  setImmediate(() => void spans().then((count) => report({ type: 'consumed', stats: { ...stats, spans: count } }), fail));
+}
+
+/** Reports a producer's stats, with the spans it exported when it counts them. */
+export async function reportProduced(stats: ProducerStats, spans: (() => Promise<number>) | undefined): Promise<void> {
+  report({ type: 'produced', stats: spans ? { ...stats, spans: await spans() } : stats });
 }
 
 /** Calls `handler` for every message the runner sends. */
